@@ -1,1 +1,30 @@
-//! Client for the HaloPSA / HaloITSM REST API.
+//! Client for the HaloPSA / HaloITSM REST API: URL normalisation and
+//! discovery, OAuth2 client credentials, typed models, paging and delta
+//! queries, and one error type that says what to do next.
+//!
+//! No Tauri or desktop dependency: the engine, the CLI and the app share it.
+
+mod auth;
+pub mod budget;
+mod client;
+pub mod clock;
+pub mod connection;
+pub mod dates;
+pub mod delta;
+pub mod error;
+mod lenient;
+pub mod models;
+pub mod query;
+pub mod retry;
+pub mod statuses;
+
+pub use budget::{BudgetReport, RequestBudget};
+pub use client::HaloClient;
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use connection::{ClientSecret, ConnectionSettings, InstanceUrl};
+pub use delta::DeltaTracker;
+pub use error::{HaloError, Operation};
+pub use models::*;
+pub use query::TicketQuery;
+pub use retry::RetryPolicy;
+pub use statuses::StatusCatalog;
