@@ -93,7 +93,7 @@ pub enum HaloError {
 
     #[error(
         "Halo's rate limit was reached (300 requests per 5 minutes per tenant); waiting {}s before the next request",
-        .retry_after.as_secs()
+        .retry_after.as_millis().div_ceil(1000)
     )]
     RateLimited { retry_after: Duration },
 

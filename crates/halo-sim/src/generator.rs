@@ -1,0 +1,44 @@
+// A background task that keeps the demo tenant busy: a new realistic ticket
+// every interval, until its handle is stopped or dropped.
+
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+
+use crate::scripting::SimControl;
+
+/// Stops the generator when dropped.
+#[derive(Debug)]
+pub struct GeneratorHandle {
+    task: JoinHandle<()>,
+}
+
+impl GeneratorHandle {
+    pub(crate) fn start(control: SimControl, interval: Duration) -> Self {
+        // A zero interval would spin; a millisecond is already absurdly busy.
+        let interval = interval.max(Duration::from_millis(1));
+        let runtime = control.shared.runtime.clone();
+        // The schedule starts now, not when the task first happens to run.
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let task = runtime.spawn(async move {
+            loop {
+                ticks.tick().await;
+                let id = control.create_realistic_ticket();
+                tracing::info!(ticket_id = id, "generator logged a ticket");
+            }
+        });
+        Self { task }
+    }
+
+    /// Stops generating.
+    pub fn stop(self) {
+        // Drop does the work.
+    }
+}
+
+impl Drop for GeneratorHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
