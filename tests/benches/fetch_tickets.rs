@@ -18,6 +18,11 @@ use halo_sim::SimConfig;
 
 const TICKETS: usize = 10_000;
 const ROUNDS: usize = 5;
+/// `cargo test --all-targets` runs this binary without `--bench`: a quick
+/// smoke run then, the full measurement only under `cargo bench`.
+fn full_run() -> bool {
+    std::env::args().any(|arg| arg == "--bench")
+}
 const CHILD_FLAG: &str = "HALO_BENCH_SIMULATOR";
 
 /// Counts live heap bytes to find the peak during a fetch.
@@ -66,7 +71,11 @@ async fn serve() {
     })
     .await
     .expect("simulator starts");
-    sim.seed_bulk(TICKETS);
+    sim.seed_bulk(if std::env::var_os("HALO_BENCH_SMOKE").is_some() {
+        1000
+    } else {
+        TICKETS
+    });
     println!("{}", sim.base_url());
     // Serve until the parent closes our stdin.
     let mut line = String::new();
@@ -75,7 +84,16 @@ async fn serve() {
 
 async fn measure() {
     let exe = std::env::current_exe().expect("own path");
-    let mut child = Command::new(exe)
+    let (tickets, rounds) = if full_run() {
+        (TICKETS, ROUNDS)
+    } else {
+        (1000, 1)
+    };
+    let mut child = Command::new(exe);
+    if !full_run() {
+        child.env("HALO_BENCH_SMOKE", "1");
+    }
+    let mut child = child
         .env(CHILD_FLAG, "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -90,7 +108,7 @@ async fn measure() {
 
     let mut times = Vec::new();
     let mut peaks = Vec::new();
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds {
         let baseline = LIVE.load(Ordering::Relaxed);
         PEAK.store(baseline, Ordering::Relaxed);
         let started = Instant::now();
@@ -100,8 +118,8 @@ async fn measure() {
             .expect("fetch");
         times.push(started.elapsed());
         peaks.push(PEAK.load(Ordering::Relaxed) - baseline);
-        assert_eq!(list.tickets.len(), TICKETS);
-        assert_eq!(list.pages, 100);
+        assert_eq!(list.tickets.len(), tickets);
+        assert_eq!(list.pages as usize, tickets / 100);
         drop(list);
     }
     drop(child.stdin.take());
@@ -109,21 +127,22 @@ async fn measure() {
 
     times.sort();
     peaks.sort();
-    let median: Duration = times[ROUNDS / 2];
-    let per_ticket = median.as_secs_f64() * 1e6 / TICKETS as f64;
+    let median: Duration = times[rounds / 2];
+    let per_ticket = median.as_secs_f64() * 1e6 / tickets as f64;
     println!(
-        "fetch_tickets: {TICKETS} tickets, 100 pages of 100, {ROUNDS} rounds over loopback HTTP"
+        "fetch_tickets: {tickets} tickets, {} pages of 100, {rounds} rounds over loopback HTTP",
+        tickets / 100
     );
     println!(
         "  time   median {:.1} ms  (min {:.1} ms, max {:.1} ms), {per_ticket:.1} µs per ticket",
         median.as_secs_f64() * 1e3,
         times[0].as_secs_f64() * 1e3,
-        times[ROUNDS - 1].as_secs_f64() * 1e3
+        times[rounds - 1].as_secs_f64() * 1e3
     );
     println!(
         "  memory peak heap during a fetch: median {:.1} MiB (max {:.1} MiB)",
-        peaks[ROUNDS / 2] as f64 / 1048576.0,
-        peaks[ROUNDS - 1] as f64 / 1048576.0
+        peaks[rounds / 2] as f64 / 1048576.0,
+        peaks[rounds - 1] as f64 / 1048576.0
     );
     println!(
         "  process peak RSS (VmHWM): {}",
