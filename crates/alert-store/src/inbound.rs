@@ -1,0 +1,142 @@
+//! The inbound log (what came in and what the engine made of it) and the
+//! processed-event keys that make applying the same event twice a no-op.
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+
+use crate::error::StoreError;
+use crate::store::Store;
+use crate::types::{InboundEntry, InboundRow, ms, ts};
+
+/// Largest stored payload excerpt, in bytes. Enough to see what Halo sent,
+/// small enough that a webhook storm cannot bloat the database.
+pub const MAX_EXCERPT_BYTES: usize = 4096;
+
+/// Marks an excerpt that was cut, so the log viewer can say so.
+const ELLIPSIS: char = '…';
+
+/// Cuts `s` to at most [`MAX_EXCERPT_BYTES`] on a char boundary, ending in
+/// an ellipsis when anything was dropped.
+pub(crate) fn excerpt(s: &str) -> Cow<'_, str> {
+    if s.len() <= MAX_EXCERPT_BYTES {
+        return Cow::Borrowed(s);
+    }
+    let mut end = MAX_EXCERPT_BYTES - ELLIPSIS.len_utf8();
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut out = String::with_capacity(MAX_EXCERPT_BYTES);
+    out.push_str(s.get(..end).unwrap_or_default());
+    out.push(ELLIPSIS);
+    Cow::Owned(out)
+}
+
+impl Store {
+    /// Logs one inbound change; returns its id.
+    pub fn log_inbound(&self, entry: &InboundEntry) -> Result<i64, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO inbound_log (received_at, source, ticket_id, event_key, outcome, reason, \
+             payload_excerpt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        stmt.execute(params![
+            ms(entry.received_at),
+            entry.source,
+            entry.ticket_id,
+            entry.event_key,
+            entry.outcome,
+            entry.reason,
+            entry.payload_excerpt.as_deref().map(excerpt),
+        ])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The newest `limit` log entries, optionally only those received at or
+    /// after `since`; newest first.
+    pub fn inbound_log(
+        &self,
+        limit: usize,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<InboundRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, received_at, source, ticket_id, event_key, outcome, reason, payload_excerpt \
+             FROM inbound_log WHERE received_at >= ?1 ORDER BY received_at DESC, id DESC LIMIT ?2",
+        )?;
+        let since = since.map_or(i64::MIN, ms);
+        let rows = stmt.query_map(params![since, limit], |row| {
+            Ok(InboundRow {
+                id: row.get(0)?,
+                received_at: ts(row, 1)?,
+                source: row.get(2)?,
+                ticket_id: row.get(3)?,
+                event_key: row.get(4)?,
+                outcome: row.get(5)?,
+                reason: row.get(6)?,
+                payload_excerpt: row.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Deletes log entries received before `older_than`; returns how many.
+    pub fn prune_inbound(&self, older_than: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("DELETE FROM inbound_log WHERE received_at < ?1")?;
+        Ok(stmt.execute(params![ms(older_than)])?)
+    }
+
+    /// Records that the event `event_key` was applied. Returns `false` if it
+    /// already was, in which case the caller must not apply it again. Call
+    /// it inside the event's transaction so the key and its effects commit
+    /// together.
+    pub fn mark_processed(&self, event_key: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO processed_events (event_key, at) VALUES (?1, ?2) \
+             ON CONFLICT (event_key) DO NOTHING",
+        )?;
+        Ok(stmt.execute(params![event_key, ms(at)])? == 1)
+    }
+
+    /// Whether `event_key` was already applied.
+    pub fn is_processed(&self, event_key: &str) -> Result<bool, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM processed_events WHERE event_key = ?1)",
+        )?;
+        Ok(stmt.query_row(params![event_key], |r| r.get(0))?)
+    }
+
+    /// Forgets keys recorded before `older_than` (older than any redelivery
+    /// Halo would attempt); returns how many.
+    pub fn prune_processed(&self, older_than: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("DELETE FROM processed_events WHERE at < ?1")?;
+        Ok(stmt.execute(params![ms(older_than)])?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_excerpts_are_kept_whole() {
+        let s = "x".repeat(MAX_EXCERPT_BYTES);
+        assert!(matches!(excerpt(&s), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn long_excerpts_are_cut_on_a_char_boundary() {
+        // 3-byte chars put the naive cut point inside a character.
+        for prefix in ["", "a", "ab"] {
+            let s = format!("{prefix}{}", "€".repeat(3000));
+            let cut = excerpt(&s);
+            assert!(cut.len() <= MAX_EXCERPT_BYTES, "{}", cut.len());
+            assert!(cut.len() > MAX_EXCERPT_BYTES - 6);
+            assert!(cut.ends_with(ELLIPSIS));
+            assert!(s.starts_with(cut.trim_end_matches(ELLIPSIS)));
+        }
+    }
+}

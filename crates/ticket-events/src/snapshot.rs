@@ -1,0 +1,89 @@
+//! The normalised ticket every input becomes: the fields a notifier needs,
+//! whether they came from Halo's API or from a webhook body.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A ticket as the engine sees it. Only `ticket_id` is certain; webhook
+/// bodies may carry little else.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TicketSnapshot {
+    pub ticket_id: i32,
+    pub summary: Option<String>,
+    pub details_text: Option<String>,
+    pub status_id: Option<i32>,
+    pub status_name: Option<String>,
+    pub priority_id: Option<i32>,
+    pub priority_name: Option<String>,
+    pub tickettype_id: Option<i32>,
+    pub tickettype_name: Option<String>,
+    pub team_id: Option<i32>,
+    pub team_name: Option<String>,
+    /// `None` when nobody is assigned (Halo's 0 / -1).
+    pub agent_id: Option<i32>,
+    pub agent_name: Option<String>,
+    pub client_id: Option<i32>,
+    pub client_name: Option<String>,
+    pub site_id: Option<i32>,
+    pub site_name: Option<String>,
+    pub user_name: Option<String>,
+    pub last_update: Option<DateTime<Utc>>,
+    /// Halo's `lastincomingemail`: when the end user last wrote in.
+    pub last_customer_reply: Option<DateTime<Utc>>,
+    pub date_closed: Option<DateTime<Utc>>,
+    /// What the input itself says about being closed, when it says anything.
+    pub closed_hint: Option<bool>,
+}
+
+impl From<&halo_api::Ticket> for TicketSnapshot {
+    fn from(ticket: &halo_api::Ticket) -> Self {
+        let details = ticket
+            .details
+            .clone()
+            .filter(|d| !d.trim().is_empty())
+            .or_else(|| ticket.details_html.clone());
+        Self {
+            ticket_id: ticket.id,
+            summary: ticket.summary.clone(),
+            details_text: details,
+            status_id: ticket.status_id,
+            status_name: ticket.status_name.clone(),
+            priority_id: ticket.priority_id,
+            priority_name: ticket.priority_name().map(str::to_owned),
+            tickettype_id: ticket.tickettype_id,
+            tickettype_name: ticket.tickettype_name.clone(),
+            team_id: ticket.team_id,
+            team_name: ticket.team.clone(),
+            agent_id: ticket.assigned_agent(),
+            agent_name: ticket.assigned_agent().and(ticket.agent_name.clone()),
+            client_id: ticket.client_id,
+            client_name: ticket.client_name.clone(),
+            site_id: ticket.site_id,
+            site_name: ticket.site_name.clone(),
+            user_name: ticket.user_name.clone(),
+            last_update: ticket.last_update,
+            last_customer_reply: ticket.lastincomingemail,
+            date_closed: ticket.dateclosed,
+            closed_hint: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unassigned_api_ticket_has_no_agent() {
+        let ticket = halo_api::Ticket {
+            id: 5,
+            agent_id: Some(0),
+            agent_name: Some("Unassigned".into()),
+            team: Some("Service Desk".into()),
+            ..halo_api::Ticket::default()
+        };
+        let snapshot = TicketSnapshot::from(&ticket);
+        assert_eq!((snapshot.agent_id, snapshot.agent_name), (None, None));
+        assert_eq!(snapshot.team_name.as_deref(), Some("Service Desk"));
+    }
+}
