@@ -321,20 +321,14 @@ impl HaloClient {
             agent_id: Some(agent_id),
             ..TicketUpdate::default()
         };
-        let body = serde_json::to_value([update])
-            .map_err(|e| unexpected(Operation::UpdateTicket, e.to_string()))?;
-        let answer = self
-            .send(
-                Operation::UpdateTicket,
-                Method::POST,
-                "/Tickets",
-                &[],
-                Some(body),
-                Idempotent::Yes,
-            )
-            .await
-            .map_err(|e| name_missing(e, format!("Ticket {ticket_id}")))?;
-        Ok(first_record(answer).and_then(|v| serde_json::from_value(v).ok()))
+        self.post_one(
+            Operation::UpdateTicket,
+            "/Tickets",
+            update,
+            ticket_id,
+            Idempotent::Yes,
+        )
+        .await
     }
 
     /// Adds a private note (hidden from the end user, no email).
@@ -413,17 +407,30 @@ impl HaloClient {
 
     async fn post_action(&self, action: NewAction) -> Result<Option<Action>, HaloError> {
         let ticket_id = action.ticket_id;
-        let body = serde_json::to_value([action])
-            .map_err(|e| unexpected(Operation::AddAction, e.to_string()))?;
+        self.post_one(
+            Operation::AddAction,
+            "/Actions",
+            action,
+            ticket_id,
+            Idempotent::No,
+        )
+        .await
+    }
+
+    /// Halo's writes take an array of records; this sends one and reads
+    /// back the record Halo answers with, if it answers with one.
+    async fn post_one<T: serde::Serialize, R: DeserializeOwned>(
+        &self,
+        operation: Operation,
+        path: &str,
+        record: T,
+        ticket_id: i32,
+        idempotent: Idempotent,
+    ) -> Result<Option<R>, HaloError> {
+        let body =
+            serde_json::to_value([record]).map_err(|e| unexpected(operation, e.to_string()))?;
         let answer = self
-            .send(
-                Operation::AddAction,
-                Method::POST,
-                "/Actions",
-                &[],
-                Some(body),
-                Idempotent::No,
-            )
+            .send(operation, Method::POST, path, &[], Some(body), idempotent)
             .await
             .map_err(|e| name_missing(e, format!("Ticket {ticket_id}")))?;
         Ok(first_record(answer).and_then(|v| serde_json::from_value(v).ok()))
