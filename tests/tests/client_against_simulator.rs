@@ -632,3 +632,21 @@ async fn the_budget_counts_every_request() {
     assert_eq!(budget.last_hour, budget.last_5_min);
     assert!(budget.to_string().contains("in the last 5 min"));
 }
+
+#[tokio::test]
+async fn a_connection_test_costs_a_handful_of_requests_not_one_per_ticket() {
+    let sim = sim().await;
+    let client = client_for(&sim.base_url());
+    let agent = client.test_connection().await.expect("connected");
+    assert_eq!(agent.name.as_deref(), Some("Alex Tech"));
+    let api_calls = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/api/tickets") || r.path.starts_with("/api/Tickets"))
+        .count();
+    assert_eq!(
+        api_calls, 1,
+        "one page of one ticket is enough to prove read access"
+    );
+    assert!(client.budget().last_5_min <= 5, "{}", client.budget());
+}

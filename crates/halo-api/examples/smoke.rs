@@ -35,7 +35,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!(
             "  #{:<6} {:<12} {:<18} {}",
             ticket.id,
-            ticket.priority_name().unwrap_or("-"),
+            ticket
+                .priority_name()
+                .map(str::to_owned)
+                .or(ticket.priority_id.map(|p| format!("P{p}")))
+                .unwrap_or_else(|| "-".to_owned()),
             ticket.client_name.as_deref().unwrap_or("-"),
             ticket.summary.as_deref().unwrap_or("")
         );

@@ -191,7 +191,8 @@ impl HaloClient {
             let fetched = (list.tickets.len() + list.rejected.len()) as u64;
             let short_page = row_count < page_size as usize;
             let all_counted = count.is_some_and(|total| fetched >= total);
-            if row_count == 0 || short_page || all_counted {
+            let page_limit = query.max_pages.is_some_and(|max| list.pages >= max);
+            if row_count == 0 || short_page || all_counted || page_limit {
                 break;
             }
             if new_rows == 0 {
@@ -391,6 +392,7 @@ impl HaloClient {
         self.statuses().await?;
         self.list_tickets(&TicketQuery {
             page_size: 1,
+            max_pages: Some(1),
             ..TicketQuery::default()
         })
         .await

@@ -22,6 +22,8 @@ pub struct TicketQuery {
     pub order: Option<String>,
     pub order_desc: bool,
     pub page_size: u32,
+    /// Stop after this many pages (e.g. 1 for a connection check).
+    pub max_pages: Option<u32>,
 }
 
 impl Default for TicketQuery {
@@ -35,6 +37,7 @@ impl Default for TicketQuery {
             order: None,
             order_desc: false,
             page_size: MAX_PAGE_SIZE,
+            max_pages: None,
         }
     }
 }
