@@ -542,6 +542,12 @@ async fn closing_through_an_action_sets_the_instances_closed_status_and_leaves_a
         .close_ticket(id, "Fixed the tunnel — closed from Halo Notifier", &catalog)
         .await
         .expect("closed");
+    let outcome_reads = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path.eq_ignore_ascii_case("/api/outcome"))
+        .count();
+    assert_eq!(outcome_reads, 1, "closing reads Halo's outcomes once");
     let ticket = client.ticket(id).await.expect("ticket");
     assert_eq!(ticket.status_id, Some(23));
     assert!(ticket.dateclosed.is_some());

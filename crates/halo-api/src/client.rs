@@ -80,13 +80,11 @@ impl HaloClient {
         clock: SharedClock,
         retry: RetryPolicy,
     ) -> Result<Self, HaloError> {
-        if settings.instance.is_plain_http() && !settings.allow_insecure_http {
-            let web = settings.instance.web();
-            let loopback =
-                web.contains("://127.") || web.contains("://localhost") || web.contains("://[::1]");
-            if !loopback {
-                return Err(HaloError::InsecureUrl { url: web });
-            }
+        let instance = &settings.instance;
+        if instance.is_plain_http() && !instance.is_loopback() && !settings.allow_insecure_http {
+            return Err(HaloError::InsecureUrl {
+                url: instance.web(),
+            });
         }
         let http = reqwest::Client::builder()
             .connect_timeout(settings.connect_timeout)
@@ -339,7 +337,10 @@ impl HaloClient {
         note: &str,
     ) -> Result<Option<Action>, HaloError> {
         let outcome = self
-            .pick_outcome(|o| name_has(o, &["private note"]) || name_has(o, &["note"]))
+            .pick_outcome(&[
+                &|o: &Outcome| name_has(o, &["private note"]),
+                &|o: &Outcome| name_has(o, &["note"]),
+            ])
             .await;
         let action = NewAction {
             ticket_id,
@@ -368,11 +369,11 @@ impl HaloClient {
                     .to_owned(),
             })?;
         let outcome = self
-            .pick_outcome(|o| o.newstatus == Some(closed))
-            .await
-            .or(self
-                .pick_outcome(|o| name_has(o, &["close", "resolve"]))
-                .await);
+            .pick_outcome(&[
+                &|o: &Outcome| o.newstatus == Some(closed),
+                &|o: &Outcome| name_has(o, &["close", "resolve"]),
+            ])
+            .await;
         let action = NewAction {
             ticket_id,
             outcome: outcome.as_ref().and_then(|o| o.outcome.clone()),
@@ -438,14 +439,19 @@ impl HaloClient {
         Ok(first_record(answer).and_then(|v| serde_json::from_value(v).ok()))
     }
 
-    async fn pick_outcome(&self, matches: impl Fn(&Outcome) -> bool) -> Option<Outcome> {
-        match self.outcomes().await {
-            Ok(outcomes) => outcomes.into_iter().find(|o| matches(o)),
+    /// Reads the outcomes once and takes the first that matches the most
+    /// preferred test; none when Halo has no match or can't be read.
+    async fn pick_outcome(&self, preferences: &[&dyn Fn(&Outcome) -> bool]) -> Option<Outcome> {
+        let outcomes = match self.outcomes().await {
+            Ok(outcomes) => outcomes,
             Err(error) => {
                 tracing::debug!(%error, "outcomes unavailable; acting without one");
-                None
+                return None;
             }
-        }
+        };
+        preferences
+            .iter()
+            .find_map(|matches| outcomes.iter().find(|o| matches(o)).cloned())
     }
 
     async fn lookup<T: DeserializeOwned>(

@@ -105,6 +105,11 @@ impl InstanceUrl {
         self.web.scheme() == "http"
     }
 
+    /// Plain http is acceptable to loopback: nothing leaves the machine.
+    pub fn is_loopback(&self) -> bool {
+        is_loopback(&self.web)
+    }
+
     pub fn notes(&self) -> &[String] {
         &self.notes
     }
