@@ -20,6 +20,21 @@ pub enum NotificationKind {
     /// Several alerts in one message (flood grouping, or the digest after
     /// quiet hours).
     Summary,
+    /// The alert was acknowledged: its popup should go away.
+    Acknowledged,
+    /// The alert was snoozed: its popup should go away until it returns.
+    Snoozed,
+}
+
+impl NotificationKind {
+    /// Whether this message takes an alert's popup away rather than showing
+    /// one.
+    pub fn withdraws(self) -> bool {
+        matches!(
+            self,
+            NotificationKind::Resolved | NotificationKind::Acknowledged | NotificationKind::Snoozed
+        )
+    }
 }
 
 /// One message to show. Serialised as-is for `run`'s stdout JSON lines.

@@ -37,6 +37,7 @@ mod alerts;
 mod cursors;
 mod error;
 mod inbound;
+mod known;
 mod kv;
 mod migrations;
 mod outbox;

@@ -15,10 +15,16 @@ pub(crate) struct MigrationFile {
 
 /// Every migration, in order. Version N is `MIGRATIONS[N - 1]`. Never edit a
 /// released file: add the next one, because installed databases already ran it.
-pub(crate) const MIGRATIONS: &[MigrationFile] = &[MigrationFile {
-    file: "001_initial.sql",
-    sql: include_str!("../migrations/001_initial.sql"),
-}];
+pub(crate) const MIGRATIONS: &[MigrationFile] = &[
+    MigrationFile {
+        file: "001_initial.sql",
+        sql: include_str!("../migrations/001_initial.sql"),
+    },
+    MigrationFile {
+        file: "002_known_tickets.sql",
+        sql: include_str!("../migrations/002_known_tickets.sql"),
+    },
+];
 
 /// The schema version this build creates and understands.
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();

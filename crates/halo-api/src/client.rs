@@ -441,7 +441,10 @@ impl HaloClient {
 
     /// Reads the outcomes once and takes the first that matches the most
     /// preferred test; none when Halo has no match or can't be read.
-    async fn pick_outcome(&self, preferences: &[&dyn Fn(&Outcome) -> bool]) -> Option<Outcome> {
+    async fn pick_outcome(
+        &self,
+        preferences: &[&(dyn Fn(&Outcome) -> bool + Sync)],
+    ) -> Option<Outcome> {
         let outcomes = match self.outcomes().await {
             Ok(outcomes) => outcomes,
             Err(error) => {

@@ -35,6 +35,52 @@ pub struct TicketSnapshot {
     pub closed_hint: Option<bool>,
 }
 
+impl TicketSnapshot {
+    /// This (partial) version laid over what was known: every field this
+    /// version carries wins, the rest keep their known values. A webhook body
+    /// cannot say "nobody is assigned" apart from "not stated", so a known
+    /// agent stays until the ticket is re-fetched from Halo (the engine does
+    /// that whenever it has credentials).
+    pub fn merged_over(&self, base: &TicketSnapshot) -> TicketSnapshot {
+        fn pick<T: Clone>(mine: &Option<T>, base: &Option<T>) -> Option<T> {
+            mine.clone().or_else(|| base.clone())
+        }
+        TicketSnapshot {
+            ticket_id: self.ticket_id,
+            summary: pick(&self.summary, &base.summary),
+            details_text: pick(&self.details_text, &base.details_text),
+            status_id: pick(&self.status_id, &base.status_id),
+            // A status name only goes with its own id.
+            status_name: if self.status_id.is_some() || self.status_name.is_some() {
+                self.status_name.clone()
+            } else {
+                base.status_name.clone()
+            },
+            priority_id: pick(&self.priority_id, &base.priority_id),
+            priority_name: pick(&self.priority_name, &base.priority_name),
+            tickettype_id: pick(&self.tickettype_id, &base.tickettype_id),
+            tickettype_name: pick(&self.tickettype_name, &base.tickettype_name),
+            team_id: pick(&self.team_id, &base.team_id),
+            team_name: pick(&self.team_name, &base.team_name),
+            agent_id: pick(&self.agent_id, &base.agent_id),
+            agent_name: if self.agent_id.is_some() {
+                self.agent_name.clone()
+            } else {
+                pick(&self.agent_name, &base.agent_name)
+            },
+            client_id: pick(&self.client_id, &base.client_id),
+            client_name: pick(&self.client_name, &base.client_name),
+            site_id: pick(&self.site_id, &base.site_id),
+            site_name: pick(&self.site_name, &base.site_name),
+            user_name: pick(&self.user_name, &base.user_name),
+            last_update: pick(&self.last_update, &base.last_update),
+            last_customer_reply: pick(&self.last_customer_reply, &base.last_customer_reply),
+            date_closed: pick(&self.date_closed, &base.date_closed),
+            closed_hint: pick(&self.closed_hint, &base.closed_hint),
+        }
+    }
+}
+
 impl From<&halo_api::Ticket> for TicketSnapshot {
     fn from(ticket: &halo_api::Ticket) -> Self {
         let details = ticket

@@ -1,0 +1,509 @@
+//! The engine core against a real SQLite file, with explicit timestamps:
+//! every alerting rule a technician would notice.
+
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use alert_engine::{Effects, Engine, EngineSettings, Me, NotificationKind, TeamRef};
+use alert_policy::{DutySchedule, GroupingRule, HumanDuration, Urgency};
+use alert_store::{AlertFilter, AlertState, InboundOutcome, OutboxState, Store};
+use chrono::{DateTime, TimeZone, Utc};
+use ticket_events::{EventSource, TicketEvent, TicketSnapshot, WebhookKind};
+
+const CLOSED: i32 = 9;
+const ME: i32 = 7;
+
+fn t0() -> DateTime<Utc> {
+    // A Wednesday, 10:00 UTC.
+    Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0)
+        .single()
+        .unwrap()
+}
+
+fn mins(m: i64) -> chrono::Duration {
+    chrono::Duration::minutes(m)
+}
+
+fn settings() -> EngineSettings {
+    EngineSettings {
+        instance: "https://acme.halopsa.com".into(),
+        teams: vec![TeamRef::Name("Service Desk".into())],
+        grouping: None,
+        ..EngineSettings::default()
+    }
+}
+
+fn engine_with(settings: EngineSettings) -> Engine {
+    let mut engine = Engine::new(Store::open_in_memory().unwrap(), settings).unwrap();
+    engine.set_me(Some(Me {
+        agent_id: ME,
+        name: "Alex Tech".into(),
+    }));
+    engine.set_closed_statuses([CLOSED]);
+    engine
+}
+
+fn ticket(id: i32, priority: i32, agent: Option<i32>, updated: DateTime<Utc>) -> TicketSnapshot {
+    TicketSnapshot {
+        ticket_id: id,
+        summary: Some(format!("Ticket {id}")),
+        status_id: Some(1),
+        status_name: Some("New".into()),
+        priority_id: Some(priority),
+        priority_name: Some(format!("P{priority}")),
+        team_id: Some(3),
+        team_name: Some("Service Desk".into()),
+        agent_id: agent,
+        agent_name: agent.map(|a| {
+            if a == ME {
+                "Alex Tech".to_owned()
+            } else {
+                "Sam Colleague".to_owned()
+            }
+        }),
+        client_name: Some("Acme".into()),
+        last_update: Some(updated),
+        ..TicketSnapshot::default()
+    }
+}
+
+fn polled(snapshot: TicketSnapshot, at: DateTime<Utc>) -> TicketEvent {
+    TicketEvent {
+        source: EventSource::Poll,
+        received_at: at,
+        key: format!(
+            "ticket:{}:{}",
+            snapshot.ticket_id,
+            snapshot.last_update.map_or(0, |d| d.timestamp_millis())
+        ),
+        event_name: None,
+        complete: true,
+        snapshot,
+    }
+}
+
+fn shown(effects: &Effects) -> Vec<&alert_engine::Notification> {
+    effects
+        .notifications
+        .iter()
+        .filter(|n| n.kind == NotificationKind::Notification)
+        .collect()
+}
+
+#[test]
+fn a_new_ticket_in_a_watched_team_notifies_at_once_and_only_once() {
+    let mut engine = engine_with(settings());
+    let now = t0();
+    let event = polled(ticket(101, 1, None, now), now);
+    let (applied, effects) = engine.ingest(&event, now).unwrap();
+    assert_eq!(applied.outcome, InboundOutcome::Created);
+    let n = shown(&effects);
+    assert_eq!(n.len(), 1);
+    assert_eq!(n[0].title, "P1 · Acme: Ticket 101");
+    assert_eq!(n[0].urgency, Urgency::Critical);
+    assert_eq!(
+        n[0].link.as_deref(),
+        Some("https://acme.halopsa.com/ticket?id=101")
+    );
+
+    let (again, effects) = engine.ingest(&event, now + mins(1)).unwrap();
+    assert_eq!(again.outcome, InboundOutcome::Duplicate);
+    assert!(shown(&effects).is_empty());
+    assert_eq!(engine.list(AlertFilter::Open).unwrap().len(), 1);
+}
+
+#[test]
+fn a_p1_repeats_every_two_minutes_until_acknowledged() {
+    let mut engine = engine_with(settings());
+    let now = t0();
+    engine
+        .ingest(&polled(ticket(5, 1, None, now), now), now)
+        .unwrap();
+    assert!(shown(&engine.fire_due(now + mins(1)).unwrap()).is_empty());
+    let repeat = engine.fire_due(now + mins(2)).unwrap();
+    let n = shown(&repeat);
+    assert_eq!((n.len(), n[0].repeat), (1, 1));
+
+    let (view, effects) = engine.acknowledge(5, "Alex Tech", now + mins(3)).unwrap();
+    assert_eq!(view.state, AlertState::Acknowledged);
+    assert!(
+        effects
+            .notifications
+            .iter()
+            .any(|n| n.kind == NotificationKind::Acknowledged)
+    );
+    for m in 4..120 {
+        assert!(shown(&engine.fire_due(now + mins(m)).unwrap()).is_empty());
+    }
+    assert_eq!(engine.next_wake().unwrap(), None);
+}
+
+#[test]
+fn a_restart_mid_escalation_resumes_and_missed_reminders_fire_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("alerts.sqlite");
+    let now = t0();
+    {
+        let mut engine = Engine::new(Store::open(&path).unwrap(), settings()).unwrap();
+        engine.set_closed_statuses([CLOSED]);
+        engine
+            .ingest(&polled(ticket(8, 1, None, now), now), now)
+            .unwrap();
+    }
+    // Down for 30 minutes: 15 reminders were due.
+    let mut engine = Engine::new(Store::open(&path).unwrap(), settings()).unwrap();
+    let later = now + mins(30);
+    let effects = engine.fire_due(later).unwrap();
+    assert_eq!(shown(&effects).len(), 1, "missed reminders fire once");
+    assert!(
+        shown(
+            &engine
+                .fire_due(later + chrono::Duration::seconds(1))
+                .unwrap()
+        )
+        .is_empty()
+    );
+    assert_eq!(shown(&engine.fire_due(later + mins(2)).unwrap()).len(), 1);
+    // The engine still knows the ticket: the same version is no news.
+    let (applied, _) = engine
+        .ingest(&polled(ticket(8, 1, None, now), later), later)
+        .unwrap();
+    assert_eq!(applied.outcome, InboundOutcome::Duplicate);
+}
+
+#[test]
+fn a_snoozed_alert_is_silent_until_the_snooze_runs_out() {
+    let mut engine = engine_with(settings());
+    let now = t0();
+    engine
+        .ingest(&polled(ticket(9, 1, None, now), now), now)
+        .unwrap();
+    engine.snooze(9, now + mins(10), now + mins(1)).unwrap();
+    for m in 2..10 {
+        assert!(
+            shown(&engine.fire_due(now + mins(m)).unwrap()).is_empty(),
+            "minute {m}"
+        );
+    }
+    let back = engine.fire_due(now + mins(10)).unwrap();
+    assert_eq!(shown(&back).len(), 1);
+    assert_eq!(
+        engine.list(AlertFilter::Open).unwrap()[0].state,
+        AlertState::Triggered
+    );
+}
+
+#[test]
+fn a_colleague_taking_the_ticket_stops_my_alert_with_their_name() {
+    let mut engine = engine_with(settings());
+    let now = t0();
+    engine
+        .ingest(&polled(ticket(11, 2, None, now), now), now)
+        .unwrap();
+    let taken = ticket(11, 2, Some(3), now + mins(1));
+    let (applied, effects) = engine
+        .ingest(&polled(taken, now + mins(1)), now + mins(1))
+        .unwrap();
+    assert_eq!(applied.outcome, InboundOutcome::Resolved);
+    assert_eq!(applied.reason, "taken by Sam Colleague");
+    assert!(
+        effects
+            .notifications
+            .iter()
+            .any(|n| n.kind == NotificationKind::Resolved)
+    );
+    assert!(shown(&engine.fire_due(now + mins(30)).unwrap()).is_empty());
+}
+
+#[test]
+fn closing_in_halo_resolves_and_reopening_raises_again() {
+    let mut engine = engine_with(settings());
+    let now = t0();
+    engine
+        .ingest(&polled(ticket(12, 3, None, now), now), now)
+        .unwrap();
+    let mut closed = ticket(12, 3, None, now + mins(1));
+    closed.status_id = Some(CLOSED);
+    closed.status_name = Some("Closed".into());
+    let (applied, _) = engine
+        .ingest(&polled(closed, now + mins(1)), now + mins(1))
+        .unwrap();
+    assert_eq!(applied.outcome, InboundOutcome::Resolved);
+    let reopened = ticket(12, 3, None, now + mins(2));
+    let (applied, effects) = engine
+        .ingest(&polled(reopened, now + mins(2)), now + mins(2))
+        .unwrap();
+    assert_eq!(applied.outcome, InboundOutcome::Reopened);
+    assert_eq!(shown(&effects).len(), 1);
+}
+
+#[test]
+fn off_duty_alerts_are_recorded_then_come_back_as_one_digest() {
+    let schedule: DutySchedule = toml::from_str(
+        r#"
+        timezone = "Europe/London"
+        windows = [{ days = "mon-fri", from = "09:00", to = "17:00" }]
+        critical_breaks_through = true
+        "#,
+    )
+    .unwrap();
+    let mut engine = engine_with(EngineSettings {
+        schedule: Some(schedule),
+        ..settings()
+    });
+    let evening = Utc
+        .with_ymd_and_hms(2026, 11, 25, 20, 0, 0)
+        .single()
+        .unwrap();
+    let mut quiet = 0;
+    for id in 1..=3 {
+        let (_, effects) = engine
+            .ingest(&polled(ticket(id, 3, None, evening), evening), evening)
+            .unwrap();
+        quiet += shown(&effects).len();
+    }
+    assert_eq!(quiet, 0, "normal alerts wait for duty hours");
+    // A P1 breaks through.
+    let (_, effects) = engine
+        .ingest(&polled(ticket(50, 1, None, evening), evening), evening)
+        .unwrap();
+    assert_eq!(shown(&effects).len(), 1);
+    engine.acknowledge(50, "me", evening).unwrap();
+
+    let morning = Utc
+        .with_ymd_and_hms(2026, 11, 26, 9, 0, 0)
+        .single()
+        .unwrap();
+    let effects = engine.fire_due(morning).unwrap();
+    let summaries: Vec<_> = effects
+        .notifications
+        .iter()
+        .filter(|n| n.kind == NotificationKind::Summary)
+        .collect();
+    assert_eq!(summaries.len(), 1, "{:?}", effects.notifications);
+    assert_eq!(summaries[0].ticket_ids, vec![1, 2, 3]);
+    assert!(shown(&effects).is_empty(), "a digest, not a burst");
+}
+
+#[test]
+fn a_flood_becomes_a_summary_but_every_alert_exists() {
+    let mut engine = engine_with(EngineSettings {
+        grouping: Some(GroupingRule {
+            threshold: 3,
+            window: HumanDuration::from_mins(2),
+        }),
+        ..settings()
+    });
+    let now = t0();
+    let mut individual = 0;
+    for id in 1..=10 {
+        let at = now + chrono::Duration::seconds(i64::from(id));
+        let (_, effects) = engine
+            .ingest(&polled(ticket(id, 3, None, at), at), at)
+            .unwrap();
+        individual += shown(&effects).len();
+    }
+    assert_eq!(individual, 3);
+    assert_eq!(engine.list(AlertFilter::Open).unwrap().len(), 10);
+    let flush = engine.next_wake().unwrap().unwrap();
+    // The window opened with the first alert, 1 s in.
+    assert_eq!(flush, now + chrono::Duration::seconds(1) + mins(2));
+    let effects = engine.fire_due(flush).unwrap();
+    let summary = effects
+        .notifications
+        .iter()
+        .find(|n| n.kind == NotificationKind::Summary)
+        .unwrap();
+    assert_eq!(summary.title, "7 new tickets in Service Desk");
+    assert_eq!(summary.ticket_ids.len(), 7);
+}
+
+#[test]
+fn pausing_silences_everything_and_resuming_sends_a_digest() {
+    let mut engine = engine_with(settings());
+    let now = t0();
+    engine.pause(Some(now + mins(60)), now).unwrap();
+    for id in 1..=2 {
+        let (_, effects) = engine
+            .ingest(&polled(ticket(id, 1, None, now), now), now)
+            .unwrap();
+        assert!(shown(&effects).is_empty());
+    }
+    engine.pause(None, now + mins(5)).unwrap();
+    let effects = engine.fire_due(now + mins(5)).unwrap();
+    assert_eq!(
+        effects
+            .notifications
+            .iter()
+            .filter(|n| n.kind == NotificationKind::Summary)
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn closing_from_the_app_queues_the_write_and_resolves() {
+    let mut engine = engine_with(settings());
+    let now = t0();
+    engine
+        .ingest(&polled(ticket(20, 2, None, now), now), now)
+        .unwrap();
+    engine
+        .close(20, "Fixed the printer", now + mins(1))
+        .unwrap();
+    let outbox = engine.outbox(Some(OutboxState::Pending)).unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].kind, "close");
+    assert!(outbox[0].payload_json.contains("Fixed the printer"));
+    let all = engine.list(AlertFilter::All).unwrap();
+    assert_eq!(all[0].state, AlertState::Resolved);
+    assert_eq!(
+        all[0].resolve_reason.as_deref(),
+        Some("closed from Halo Notifier")
+    );
+}
+
+#[test]
+fn acknowledging_can_take_the_ticket_and_leave_a_note_in_halo() {
+    let mut engine = engine_with(EngineSettings {
+        acknowledge: alert_engine::AcknowledgeWriteBack {
+            take: true,
+            note: true,
+        },
+        ..settings()
+    });
+    let now = t0();
+    engine
+        .ingest(&polled(ticket(21, 2, None, now), now), now)
+        .unwrap();
+    engine.acknowledge(21, "Alex Tech", now).unwrap();
+    let kinds: Vec<String> = engine
+        .outbox(Some(OutboxState::Pending))
+        .unwrap()
+        .into_iter()
+        .map(|o| o.kind)
+        .collect();
+    assert_eq!(kinds.len(), 2);
+    assert!(kinds.contains(&"take".to_owned()) && kinds.contains(&"note".to_owned()));
+}
+
+#[test]
+fn the_first_sync_does_not_alert_for_tickets_someone_already_holds() {
+    let mut engine = engine_with(settings());
+    let now = t0();
+    let events: Vec<_> = [
+        ticket(1, 2, Some(ME), now),
+        ticket(2, 2, Some(3), now),
+        ticket(3, 2, None, now),
+    ]
+    .into_iter()
+    .map(|t| polled(t, now))
+    .collect();
+    let (applied, effects) = engine.ingest_baseline(&events, now, None).unwrap();
+    let outcomes: Vec<_> = applied.iter().map(|a| a.outcome).collect();
+    assert_eq!(
+        outcomes,
+        vec![
+            InboundOutcome::Ignored,
+            InboundOutcome::Ignored,
+            InboundOutcome::Created
+        ]
+    );
+    assert_eq!(shown(&effects).len(), 1);
+    // Later, a customer reply on my ticket is news.
+    let mut replied = ticket(1, 2, Some(ME), now + mins(5));
+    replied.last_customer_reply = Some(now + mins(5));
+    let (applied, _) = engine
+        .ingest(&polled(replied, now + mins(5)), now + mins(5))
+        .unwrap();
+    assert_eq!(applied.outcome, InboundOutcome::Created);
+}
+
+#[test]
+fn a_priority_raised_in_halo_escalates_the_alert_at_once() {
+    let mut engine = engine_with(settings());
+    let now = t0();
+    engine
+        .ingest(&polled(ticket(30, 4, None, now), now), now)
+        .unwrap();
+    let raised = ticket(30, 1, None, now + mins(1));
+    let (applied, effects) = engine
+        .ingest(&polled(raised, now + mins(1)), now + mins(1))
+        .unwrap();
+    assert_eq!(applied.outcome, InboundOutcome::Appended);
+    assert!(
+        applied.reason.contains("priority: P4 → P1"),
+        "{}",
+        applied.reason
+    );
+    let fired = engine.fire_due(now + mins(1)).unwrap();
+    let n = shown(&fired);
+    assert_eq!(n.len(), 1, "{effects:?}");
+    assert_eq!(n[0].urgency, Urgency::Critical);
+}
+
+#[test]
+fn a_webhook_delivered_twice_changes_nothing_the_second_time() {
+    let mut engine = engine_with(settings());
+    let now = t0();
+    let partial = TicketSnapshot {
+        ticket_id: 40,
+        summary: Some("VPN down".into()),
+        team_name: Some("Service Desk".into()),
+        status_id: Some(1),
+        ..TicketSnapshot::default()
+    };
+    let event = TicketEvent {
+        source: EventSource::Webhook(WebhookKind::Native),
+        received_at: now,
+        key: "native:abc".into(),
+        event_name: Some("New Ticket Logged".into()),
+        complete: false,
+        snapshot: partial,
+    };
+    let (first, _) = engine.ingest(&event, now).unwrap();
+    assert_eq!(first.outcome, InboundOutcome::Created);
+    let (second, effects) = engine.ingest(&event, now).unwrap();
+    assert_eq!(second.outcome, InboundOutcome::Duplicate);
+    assert!(effects.notifications.is_empty());
+    let log = engine.inbound_log(10).unwrap();
+    assert_eq!(log.len(), 2, "both deliveries are in the inbound log");
+}
+
+#[test]
+fn filters_keep_alerts_away_and_say_so_in_the_log() {
+    let mut engine = engine_with(EngineSettings {
+        filters: alert_engine::FilterConfig {
+            exclude_summary_regex: Some("(?i)newsletter".into()),
+            ..Default::default()
+        },
+        ..settings()
+    });
+    let now = t0();
+    let mut t = ticket(60, 3, None, now);
+    t.summary = Some("Monthly NEWSLETTER bounced".into());
+    let (applied, effects) = engine.ingest(&polled(t, now), now).unwrap();
+    assert_eq!(applied.outcome, InboundOutcome::Filtered);
+    assert!(effects.notifications.is_empty());
+    assert_eq!(
+        engine.inbound_log(1).unwrap()[0].outcome,
+        InboundOutcome::Filtered
+    );
+}
+
+#[test]
+fn test_alerts_go_through_the_whole_path() {
+    let mut engine = engine_with(settings());
+    let now = t0();
+    let (applied, effects) = engine.test_alert(now).unwrap();
+    assert_eq!(applied.outcome, InboundOutcome::Created);
+    assert_eq!(
+        shown(&effects)[0].title,
+        "Test · Halo Notifier: Test alert from Halo Notifier"
+    );
+    let (again, _) = engine.test_alert(now + mins(1)).unwrap();
+    assert_eq!(again.outcome, InboundOutcome::Created);
+    assert_eq!(engine.list(AlertFilter::Open).unwrap().len(), 1);
+    let _ = Duration::ZERO;
+}
