@@ -7,6 +7,8 @@ need_apt=()
 # Build: a C compiler and pkg-config for -sys crates (SQLite is bundled).
 command -v cc >/dev/null || need_apt+=(build-essential)
 command -v pkg-config >/dev/null || need_apt+=(pkg-config)
+# The OS keyring (Secret Service over D-Bus) links libdbus.
+dpkg -s libdbus-1-dev >/dev/null 2>&1 || need_apt+=(libdbus-1-dev)
 
 if ((${#need_apt[@]})); then
   echo "Installing: ${need_apt[*]}"

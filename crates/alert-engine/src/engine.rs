@@ -60,6 +60,8 @@ pub struct Applied {
 pub struct Effects {
     pub notifications: Vec<Notification>,
     pub events: Vec<EngineEvent>,
+    /// Alerts created or changed, in order (may repeat).
+    pub changed_alerts: Vec<AlertId>,
 }
 
 impl Effects {
@@ -67,19 +69,20 @@ impl Effects {
         self.notifications.push(n);
     }
 
-    fn changed(&mut self, view: AlertView) {
-        self.events.push(EngineEvent::AlertChanged {
-            alert: Box::new(view),
-        });
+    /// Marks an alert as changed; subscribers get its view when the
+    /// effects are dispatched (built only if anyone listens).
+    fn touched(&mut self, id: AlertId) {
+        self.changed_alerts.push(id);
     }
 
     pub fn extend(&mut self, other: Effects) {
         self.notifications.extend(other.notifications);
         self.events.extend(other.events);
+        self.changed_alerts.extend(other.changed_alerts);
     }
 
     pub fn is_empty(&self) -> bool {
-        self.notifications.is_empty() && self.events.is_empty()
+        self.notifications.is_empty() && self.events.is_empty() && self.changed_alerts.is_empty()
     }
 }
 
@@ -325,6 +328,8 @@ impl Engine {
         let mut effects = self.store.transaction(|tx| {
             let mut effects = Effects::default();
             let paused_until = paused_until(tx, now)?;
+            // Alerts share a handful of policies: parse each once.
+            let mut policies: HashMap<String, EscalationPolicy> = HashMap::new();
             let digest: BTreeSet<i64> = read_digest(tx)?;
             // Alerts acknowledged or resolved while held leave the digest.
             let mut live = BTreeSet::new();
@@ -364,11 +369,14 @@ impl Engine {
                         alert.updated_at = now;
                         tx.update_alert(&alert)?;
                         tx.append_timeline(id, now, &TimelineKind::Unsnoozed, "")?;
-                        effects.changed(view(tx, &alert, &settings.instance)?);
+                        effects.touched(alert.id);
                     }
                     StoredState::Triggered => {}
                 }
-                let policy = policy_of(&alert, settings);
+                let policy = policies
+                    .entry(alert.policy_json.clone())
+                    .or_insert_with(|| policy_of(&alert, settings))
+                    .clone();
                 let cursor = EscalationCursor {
                     step: row.step as usize,
                     repeat: row.repeat,
@@ -601,7 +609,7 @@ impl Engine {
             )?;
             let mut effects = Effects::default();
             let view = view(tx, &alert, &settings.instance)?;
-            effects.changed(view.clone());
+            effects.touched(alert.id);
             effects.notify(withdrawal(
                 &alert,
                 NotificationKind::Snoozed,
@@ -676,14 +684,7 @@ impl Engine {
                 now,
             )?;
             if let Some(alert) = alert {
-                resolve_in(
-                    tx,
-                    alert,
-                    &ResolveReason::ClosedFromApp,
-                    now,
-                    &instance,
-                    &mut effects,
-                )?;
+                resolve_in(tx, alert, &ResolveReason::ClosedFromApp, now, &mut effects)?;
             }
             Ok(effects)
         })
@@ -728,7 +729,7 @@ impl Engine {
                 let reason = ResolveReason::LeftScope {
                     why: why.to_owned(),
                 };
-                resolve_in(tx, alert, &reason, now, &instance, &mut effects)?;
+                resolve_in(tx, alert, &reason, now, &mut effects)?;
             }
             Ok(effects)
         })
@@ -768,6 +769,14 @@ impl Engine {
         rows.iter()
             .map(|row| view(&self.store, row, &self.settings.instance))
             .collect()
+    }
+
+    /// One alert by id.
+    pub fn view_of(&self, id: AlertId) -> Result<Option<AlertView>, EngineError> {
+        self.store
+            .alert(id)?
+            .map(|row| view(&self.store, &row, &self.settings.instance))
+            .transpose()
     }
 
     /// The open alert for a ticket, if any.
@@ -887,7 +896,7 @@ impl Ctx<'_> {
                 let reason = ResolveReason::LeftScope {
                     why: "replaced by a new test alert".to_owned(),
                 };
-                resolve_in(tx, old, &reason, now, instance, effects)?;
+                resolve_in(tx, old, &reason, now, effects)?;
             }
             TicketDecision::Raise(TriggerKind::Test)
         } else if self.baseline && open.is_none() && current.agent_id.is_some() {
@@ -942,9 +951,7 @@ impl Ctx<'_> {
                 tx.append_timeline(id, now, &kind, &trigger.describe())?;
                 let cursor = EscalationCursor::start(policy, now);
                 tx.set_cursor(id, &cursor_row(&cursor, now))?;
-                if let Some(row) = tx.alert(id)? {
-                    effects.changed(view(tx, &row, instance)?);
-                }
+                effects.touched(id);
                 let outcome = if reopened {
                     InboundOutcome::Reopened
                 } else {
@@ -972,9 +979,7 @@ impl Ctx<'_> {
                 if current.priority_id != alert.priority_id {
                     repolicy(tx, &alert, current.priority_id, self.settings, now)?;
                 }
-                if let Some(row) = tx.alert(alert.id)? {
-                    effects.changed(view(tx, &row, instance)?);
-                }
+                effects.touched(alert.id);
                 (InboundOutcome::Appended, Some(alert.id), detail)
             }
             TicketDecision::Resolve(reason) => {
@@ -983,7 +988,7 @@ impl Ctx<'_> {
                 };
                 alert.snapshot_json = snapshot_json.clone();
                 let id = alert.id;
-                resolve_in(tx, alert, &reason, now, instance, effects)?;
+                resolve_in(tx, alert, &reason, now, effects)?;
                 (InboundOutcome::Resolved, Some(id), reason.to_string())
             }
             TicketDecision::Duplicate => (
@@ -1169,7 +1174,7 @@ fn acknowledge_in(
     }
     tx.delete_cursor(alert.id)?;
     let view = view(tx, &alert, instance)?;
-    effects.changed(view.clone());
+    effects.touched(alert.id);
     Ok(view)
 }
 
@@ -1178,7 +1183,6 @@ fn resolve_in(
     mut alert: AlertRow,
     reason: &ResolveReason,
     now: DateTime<Utc>,
-    instance: &str,
     effects: &mut Effects,
 ) -> Result<(), EngineError> {
     alert.state = StoredState::Resolved;
@@ -1199,7 +1203,7 @@ fn resolve_in(
         &reason.to_string(),
         now,
     ));
-    effects.changed(view(tx, &alert, instance)?);
+    effects.touched(alert.id);
     Ok(())
 }
 

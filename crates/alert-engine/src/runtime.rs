@@ -8,7 +8,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use alert_store::{AlertFilter, InboundEntry, InboundOutcome, InboundSource};
+use alert_store::{AlertFilter, AlertId, InboundEntry, InboundOutcome, InboundSource};
 use chrono::{DateTime, Utc};
 use halo_api::{HaloClient, SharedClock};
 use ticket_events::{EventSource, TicketEvent};
@@ -21,6 +21,9 @@ use crate::view::{AlertView, EngineEvent, IntakeStatus};
 /// Longest the timer sleeps with nothing due: changes made by another
 /// process (the CLI acting on the same database) are seen within this.
 const IDLE_RECHECK: Duration = Duration::from_secs(30);
+/// Beyond this many changed alerts in one go, subscribers get one
+/// `AlertsChanged` and reload.
+const MAX_ALERT_EVENTS: usize = 100;
 
 struct Shared {
     engine: Mutex<Engine>,
@@ -116,12 +119,40 @@ impl EngineHandle {
                 tracing::warn!(error = %e, ticket = ?n.ticket_id, "notification not shown");
             }
         }
+        if self.shared.events.receiver_count() > 0 {
+            for event in self.alert_events(&effects.changed_alerts) {
+                let _ = self.shared.events.send(event);
+            }
+        }
         for event in effects.events {
             // No subscribers is fine.
             let _ = self.shared.events.send(event);
         }
         self.shared.schedule_changed.notify_one();
         self.shared.outbox_changed.notify_one();
+    }
+
+    /// Views of changed alerts for subscribers; a big batch becomes one
+    /// "reload" event instead of thousands.
+    fn alert_events(&self, changed: &[AlertId]) -> Vec<EngineEvent> {
+        let mut ids: Vec<AlertId> = Vec::new();
+        for id in changed {
+            if !ids.contains(id) {
+                ids.push(*id);
+            }
+            if ids.len() > MAX_ALERT_EVENTS {
+                return vec![EngineEvent::AlertsChanged {
+                    count: changed.len(),
+                }];
+            }
+        }
+        let engine = self.lock();
+        ids.into_iter()
+            .filter_map(|id| engine.view_of(id).ok().flatten())
+            .map(|view| EngineEvent::AlertChanged {
+                alert: Box::new(view),
+            })
+            .collect()
     }
 
     fn run<T>(

@@ -73,6 +73,8 @@ pub fn ticket_link(instance: &str, ticket_id: i64) -> String {
 pub enum EngineEvent {
     /// An alert was created or changed state or content.
     AlertChanged { alert: Box<AlertView> },
+    /// Many alerts changed at once (a big poll): reload the list.
+    AlertsChanged { count: usize },
     /// A notification was dispatched.
     Notified { notification: Notification },
     /// A write to Halo (take, note, close) went through.

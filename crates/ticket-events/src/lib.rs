@@ -3,7 +3,9 @@
 
 mod event;
 mod snapshot;
+mod webhook;
 
 pub use event::{EventSource, TicketEvent, WebhookKind};
+pub use webhook::{WebhookError, parse_webhook, repair};
 
 pub use snapshot::TicketSnapshot;
