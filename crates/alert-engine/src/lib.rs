@@ -13,6 +13,7 @@ pub mod rules;
 pub mod runtime;
 pub mod settings;
 pub mod view;
+mod webhook;
 
 pub use engine::{
     Applied, ClosedStatuses, Effects, Engine, EngineError, HaloWrite, Me, TEST_TICKET_ID,
