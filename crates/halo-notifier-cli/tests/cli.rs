@@ -1,0 +1,147 @@
+//! The binary as a user runs it: against the simulator over real HTTP,
+//! with a config file, exit codes and messages.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use halo_sim::{NewTicket, SimConfig};
+
+const BIN: &str = env!("CARGO_BIN_EXE_halo-notifier-cli");
+
+fn config_for(dir: &Path, base_url: &str) -> std::path::PathBuf {
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[halo]\nurl = \"{base_url}\"\ntenant = \"demo\"\nclient_id = \"demo-client\"\n\n[watch]\nteams = [\"Service Desk\"]\n"
+        ),
+    )
+    .expect("config written");
+    path
+}
+
+fn cli(config: &Path, data: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--config")
+        .arg(config)
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env("HALO_CLIENT_SECRET", "demo-secret")
+        .env_remove("HALO_URL")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_from_the_cli_closes_the_ticket_in_halo_with_the_note() {
+    let sim = halo_sim::start(SimConfig {
+        seed_tickets: 0,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator");
+    let id = sim.create_ticket(NewTicket {
+        summary: "Printer on fire".into(),
+        details_html: String::new(),
+        team_id: 1,
+        agent_id: None,
+        priority_id: 2,
+        client_id: 1,
+        site_id: 1,
+        tickettype_id: 1,
+        status_id: 1,
+        user_name: None,
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_for(dir.path(), &sim.base_url());
+    let data = dir.path().join("data");
+    let out = tokio::task::spawn_blocking(move || {
+        cli(
+            &config,
+            &data,
+            &[
+                "close",
+                &id.to_string(),
+                "--note",
+                "Extinguished; replaced the fuser",
+            ],
+        )
+    })
+    .await
+    .expect("joined");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("Closed ticket {id} in Halo")),
+        "{}",
+        text(&out)
+    );
+    let ticket = sim.ticket(id).expect("ticket");
+    assert_eq!(ticket.status_id, sim.closed_status_id());
+    assert!(
+        sim.actions(id)
+            .iter()
+            .any(|a| a.note_html.contains("Extinguished; replaced the fuser")),
+        "{:?}",
+        sim.actions(id)
+    );
+}
+
+#[test]
+fn a_bad_config_stops_the_program_naming_file_line_and_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[halo]\nurl = \"https://a.halopsa.com\"\nclient_id = \"x\"\n\n[watch]\npoll_interval = \"1s\"\n").expect("written");
+    let out = cli(&config, dir.path(), &["list"]);
+    assert!(!out.status.success());
+    let message = text(&out);
+    assert!(
+        message.contains(&format!("{}:6: watch.poll_interval", config.display())),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_example_config_is_printed_and_loads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(BIN)
+        .args(["config", "--example"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let example = dir.path().join("example.toml");
+    std::fs::write(&example, &out.stdout).expect("written");
+    let out = cli(&example, dir.path(), &["list", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
+}
+
+#[test]
+fn a_test_alert_goes_through_the_whole_path_and_can_be_acknowledged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_for(dir.path(), "https://example.halopsa.com");
+    let out = cli(&config, dir.path(), &["test-alert", "--no-desktop"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let line: serde_json::Value =
+        serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().unwrap_or_default())
+            .expect("a JSON line");
+    assert_eq!(line["type"], "notification");
+    assert_eq!(line["ticket_id"], 0);
+    for key in ["title", "body", "urgency", "step", "repeat", "at"] {
+        assert!(line.get(key).is_some(), "{key} missing: {line}");
+    }
+    let listed = cli(&config, dir.path(), &["list", "--json"]);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("Test alert from Halo Notifier"));
+    let acked = cli(&config, dir.path(), &["ack", "0"]);
+    assert!(acked.status.success(), "{}", text(&acked));
+    let listed = cli(&config, dir.path(), &["list", "--json"]);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("\"acknowledged\""));
+}
