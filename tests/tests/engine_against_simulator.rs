@@ -248,3 +248,34 @@ async fn a_restart_mid_escalation_resumes_the_escalation() {
     assert!(repeat.repeat >= 1, "resumed, not restarted: {repeat:?}");
     handle.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_steady_state_costs_one_request_per_poll() {
+    let run = start(Store::open_in_memory().expect("store"), 40).await;
+    run.sim.clear_requests();
+    let mut events = run.handle.subscribe();
+    for _ in 0..5 {
+        run.handle.poll_now();
+        wait_for(&mut events, |e| {
+            matches!(e, alert_engine::EngineEvent::Intake { .. })
+        })
+        .await;
+    }
+    let requests = run.sim.requests();
+    let summary: Vec<String> = requests
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(summary.len(), 5, "{summary:?}");
+    assert!(
+        summary.iter().all(|r| r == "GET /api/Tickets"),
+        "{summary:?}"
+    );
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.query.iter().any(|(k, _)| k == "lastupdatefromdate")),
+        "every poll is a delta"
+    );
+    run.handle.shutdown();
+}

@@ -107,7 +107,10 @@ fn main() {
         if open as usize >= ALERTS {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(60), "alerts never reached {ALERTS}");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "alerts never reached {ALERTS}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     // Drain stdout in the background so the child never blocks on it.
