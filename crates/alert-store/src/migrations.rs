@@ -1,7 +1,7 @@
 //! Versioned schema migrations: SQL files compiled into the binary, applied
 //! one version at a time with `rusqlite_migration` (tracked in `user_version`).
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
 use crate::error::StoreError;
@@ -52,18 +52,32 @@ pub(crate) fn migrate(conn: &mut Connection, files: &[MigrationFile]) -> Result<
     );
     // One version per transaction, so a failure names exactly which file
     // broke and every earlier version stays applied.
-    for (index, file) in files.iter().enumerate().skip(current) {
-        let version = index + 1;
-        migrations
-            .to_version(conn, version)
-            .map_err(|source| StoreError::Migration {
-                version,
-                file: file.file,
-                source,
-            })?;
-        tracing::info!(version, file = file.file, "alert database migrated");
-    }
-    Ok(())
+    //
+    // The CLI and the app may open a new database at the same moment: with
+    // immediate transactions the second waits for the first's write lock, and
+    // its own attempt then fails on the schema the first one created. A
+    // version that is already in place after a failure is that race, not an
+    // error.
+    conn.set_transaction_behavior(TransactionBehavior::Immediate);
+    let result = (|| {
+        for (index, file) in files.iter().enumerate().skip(current) {
+            let version = index + 1;
+            match migrations.to_version(conn, version) {
+                Ok(()) => tracing::info!(version, file = file.file, "alert database migrated"),
+                Err(_) if user_version(conn)? >= version as i64 => {}
+                Err(source) => {
+                    return Err(StoreError::Migration {
+                        version,
+                        file: file.file,
+                        source,
+                    });
+                }
+            }
+        }
+        Ok(())
+    })();
+    conn.set_transaction_behavior(TransactionBehavior::Deferred);
+    result
 }
 
 #[cfg(test)]

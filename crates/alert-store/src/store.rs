@@ -91,8 +91,7 @@ impl Store {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Before the switch to WAL, or it would be ignored for a new file.
         conn.pragma_update(None, "page_size", PAGE_SIZE)?;
-        let mode: String =
-            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        let mode = switch_to_wal(&conn)?;
         if mode.eq_ignore_ascii_case("wal") {
             // In WAL mode NORMAL only risks the last commits on power loss,
             // never corruption, and a killed process loses nothing committed.
@@ -211,6 +210,27 @@ impl Store {
             .conn
             .pragma_query_value(None, "busy_timeout", |r| r.get(0))?)
     }
+}
+
+/// Switches the journal to WAL. Two processes creating the database at once
+/// both ask for the exclusive lock while holding a shared one; SQLite answers
+/// "busy" at once instead of calling the busy handler (that would deadlock),
+/// so the wait happens here, within the usual busy timeout.
+fn switch_to_wal(conn: &Connection) -> Result<String, rusqlite::Error> {
+    let started = std::time::Instant::now();
+    for attempt in 0u64.. {
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                // Uneven pauses, so two waiting processes do not retry in step.
+                std::thread::sleep(Duration::from_millis(2 + (attempt * 7) % 19));
+            }
+            other => return other,
+        }
+    }
+    unreachable!("the loop only ends by returning")
 }
 
 #[cfg(test)]

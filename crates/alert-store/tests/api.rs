@@ -828,3 +828,30 @@ fn a_second_connection_reads_while_the_first_writes() -> TestResult {
     assert_eq!(reader.count_open()?, 2);
     Ok(())
 }
+
+/// The CLI and the app open the same database; the first start of both at
+/// once must not fail because the other one is creating the schema.
+#[test]
+fn processes_opening_a_new_database_at_once_all_succeed() {
+    for round in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("alerts.sqlite");
+        let start = std::sync::Arc::new(std::sync::Barrier::new(6));
+        let openers: Vec<_> = (0..6)
+            .map(|_| {
+                let (path, start) = (path.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    Store::open(&path).map(|s| s.schema_version().unwrap())
+                })
+            })
+            .collect();
+        for opener in openers {
+            let version = opener.join().unwrap();
+            assert_eq!(
+                version.unwrap_or_else(|e| panic!("round {round}: {e}")),
+                alert_store::SCHEMA_VERSION as i64
+            );
+        }
+    }
+}

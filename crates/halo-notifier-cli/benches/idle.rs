@@ -30,6 +30,16 @@ fn cpu_ticks(pid: u32) -> Option<u64> {
     Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
 }
 
+/// Reads the child's log in the background, so a chatty child never blocks
+/// on a full pipe; joined, it gives what the child said before it ended.
+fn collect(stderr: std::process::ChildStderr) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut log = String::new();
+        let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut log);
+        log
+    })
+}
+
 fn clock_ticks_per_second() -> u64 {
     Command::new("getconf")
         .arg("CLK_TCK")
@@ -89,14 +99,16 @@ fn main() {
         .args(["run", "--no-desktop"])
         .env("HALO_CLIENT_SECRET", "demo-secret")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("the binary starts");
     let pid = child.id();
-    // Ready when the first sync has raised the alerts: the grouped summary
-    // of the flood is printed then.
+    let log = collect(child.stderr.take().expect("stderr"));
+    // Drained from the start: a child blocked on a full stdout pipe would
+    // stop raising alerts.
     let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
+    std::thread::spawn(move || for _ in BufReader::new(stdout).lines() {});
+    // Ready when the first sync has raised every alert.
     let started = Instant::now();
     let db = dir.path().join("alerts.sqlite");
     loop {
@@ -107,14 +119,18 @@ fn main() {
         if open as usize >= ALERTS {
             break;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "alerts never reached {ALERTS}"
-        );
+        if let Some(status) = child.try_wait().expect("wait") {
+            let log = log.join().unwrap_or_default();
+            panic!("the binary stopped ({status}) before raising the alerts:\n{log}");
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            let log = log.join().unwrap_or_default();
+            panic!("only {open} of {ALERTS} alerts after 60 s:\n{log}");
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
-    // Drain stdout in the background so the child never blocks on it.
-    std::thread::spawn(move || for _ in lines.by_ref() {});
     std::thread::sleep(Duration::from_secs(1));
     let before = cpu_ticks(pid).expect("stat");
     let t0 = Instant::now();
