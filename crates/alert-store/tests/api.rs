@@ -834,7 +834,7 @@ fn a_second_connection_reads_while_the_first_writes() -> TestResult {
 #[test]
 fn processes_opening_a_new_database_at_once_all_succeed() {
     for round in 0..10 {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("alerts.sqlite");
         let start = std::sync::Arc::new(std::sync::Barrier::new(6));
         let openers: Vec<_> = (0..6)
@@ -842,12 +842,12 @@ fn processes_opening_a_new_database_at_once_all_succeed() {
                 let (path, start) = (path.clone(), start.clone());
                 std::thread::spawn(move || {
                     start.wait();
-                    Store::open(&path).map(|s| s.schema_version().unwrap())
+                    Store::open(&path).and_then(|s| s.schema_version())
                 })
             })
             .collect();
         for opener in openers {
-            let version = opener.join().unwrap();
+            let version = opener.join().expect("opener thread");
             assert_eq!(
                 version.unwrap_or_else(|e| panic!("round {round}: {e}")),
                 alert_store::SCHEMA_VERSION as i64
