@@ -18,18 +18,35 @@ const ROUNDS: usize = 5;
 fn events(at: DateTime<Utc>, status: i32, agent_every: i32) -> Vec<TicketEvent> {
     (1..=TICKETS)
         .map(|id| {
+            // Every field a poll of Halo's ticket list fills in.
+            let priority = id % 4 + 1;
+            let agent = (id % agent_every == 0).then_some(2);
             let snapshot = TicketSnapshot {
                 ticket_id: id,
-                summary: Some(format!("Ticket {id}: printer on floor {}", id % 7)),
+                summary: Some(format!(
+                    "Ticket {id}: printer on floor {} shows \"paper jam\" after toner swap",
+                    id % 7
+                )),
+                details_text: None,
                 status_id: Some(status),
                 status_name: Some(format!("Status {status}")),
-                priority_id: Some(id % 4 + 1),
+                priority_id: Some(priority),
+                priority_name: Some(format!("P{priority}")),
+                tickettype_id: Some(1),
+                tickettype_name: Some("Incident".into()),
                 team_id: Some(1),
                 team_name: Some("Service Desk".into()),
-                agent_id: (id % agent_every == 0).then_some(2),
-                client_name: Some("Contoso".into()),
+                agent_id: agent,
+                agent_name: agent.map(|_| "Priya Raman".into()),
+                client_id: Some(id % 50 + 1),
+                client_name: Some(format!("Contoso Holdings {}", id % 50)),
+                site_id: Some(id % 50 + 100),
+                site_name: Some("Head Office".into()),
+                user_name: Some("Jordan Smith".into()),
                 last_update: Some(at),
-                ..TicketSnapshot::default()
+                last_customer_reply: Some(at - chrono::Duration::minutes(5)),
+                date_closed: None,
+                closed_hint: None,
             };
             TicketEvent {
                 source: EventSource::Poll,

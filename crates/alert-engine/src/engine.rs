@@ -3,6 +3,7 @@
 //! and clock-free (`now` is a parameter), so every rule is tested to the
 //! millisecond; `runtime` drives it from tasks.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use alert_policy::{
@@ -10,8 +11,9 @@ use alert_policy::{
 };
 use alert_store::{
     AlertFilter, AlertId, AlertRow, AlertState as StoredState, CursorRow, InboundEntry,
-    InboundOutcome, InboundRow, InboundSource, NewAlert, NewOutboxItem, OutboxRow, OutboxState,
-    PriorityStats, SnapshotUpdate, Store, StoreError, StoreTx, TimelineKind, TimelineRow,
+    InboundOutcome, InboundRow, InboundSource, KnownVersion, NewAlert, NewOutboxItem, OutboxRow,
+    OutboxState, PriorityStats, SnapshotUpdate, Store, StoreError, StoreTx, TimelineKind,
+    TimelineRow,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -141,7 +143,7 @@ pub struct Engine {
     filters: Filters,
     me: Option<Me>,
     closed: ClosedStatuses,
-    known: HashMap<i32, TicketSnapshot>,
+    known: HashMap<i32, Known>,
     grouper: Option<Grouper<i64>>,
 }
 
@@ -154,11 +156,14 @@ impl Engine {
             .validate()
             .map_err(|e| EngineError::Policy(e.to_string()))?;
         let mut known = HashMap::new();
-        for (id, json) in store.known_tickets(&settings.instance)? {
+        for row in store.known_tickets(&settings.instance)? {
             // A row this version cannot read is only a lost "previous"; the
             // next poll replaces it.
-            if let (Ok(id), Ok(snapshot)) = (i32::try_from(id), serde_json::from_str(&json)) {
-                known.insert(id, snapshot);
+            if let (Ok(id), Ok(snapshot)) = (
+                i32::try_from(row.ticket_id),
+                serde_json::from_str(&row.snapshot_json),
+            ) {
+                known.insert(id, Known::new(snapshot, &row.snapshot_json, row.in_alert));
             }
         }
         let grouper = settings.grouping.map(Grouper::new);
@@ -202,7 +207,7 @@ impl Engine {
     }
 
     pub fn known_ticket(&self, id: i32) -> Option<&TicketSnapshot> {
-        self.known.get(&id)
+        self.known.get(&id).map(|k| &k.snapshot)
     }
 
     fn scope(&self) -> Scope {
@@ -270,7 +275,7 @@ impl Engine {
             baseline,
         };
         let known = &self.known;
-        let mut seen: HashMap<i32, Option<TicketSnapshot>> = HashMap::new();
+        let mut seen: HashMap<i32, Option<Known>> = HashMap::with_capacity(events.len());
         let (applied, effects, new_alerts) = self.store.transaction(|tx| {
             let mut effects = Effects::default();
             let mut applied = Vec::with_capacity(events.len());
@@ -819,6 +824,7 @@ impl Engine {
             tx.prune_inbound(cutoff)?;
             tx.prune_processed(cutoff)?;
             tx.prune_outbox(cutoff)?;
+            tx.prune_known_tickets(now - KNOWN_RETENTION)?;
             Ok::<_, StoreError>(())
         })?;
         self.store.checkpoint()?;
@@ -826,11 +832,45 @@ impl Engine {
     }
 }
 
+/// Tickets untouched this long are forgotten: one that changes after that is
+/// new to the engine again. Long, because forgetting too early turns an old
+/// ticket's next update into a "new ticket" alert.
+const KNOWN_RETENTION: chrono::Duration = chrono::Duration::days(90);
+
 /// What an event does to the engine's memory of the ticket.
 enum Memory {
     Unchanged,
-    Remember(Box<TicketSnapshot>),
+    Remember(Box<Known>),
     Forget(i32),
+}
+
+/// The last version of a ticket the engine saw, with a fingerprint of the
+/// JSON it was stored as: an open alert whose stored snapshot has the same
+/// fingerprint holds this very version, so it need not be parsed again.
+struct Known {
+    snapshot: TicketSnapshot,
+    fingerprint: u64,
+    /// The store keeps this version in the ticket's latest alert row
+    /// ([`KnownVersion::InLatestAlert`]), so a change that rewrites that
+    /// alert's snapshot needs no second write.
+    in_alert: bool,
+}
+
+impl Known {
+    fn new(snapshot: TicketSnapshot, json: &str, in_alert: bool) -> Self {
+        Known {
+            snapshot,
+            fingerprint: fingerprint(json),
+            in_alert,
+        }
+    }
+}
+
+fn fingerprint(json: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    json.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Borrowed settings for applying events inside a transaction.
@@ -850,9 +890,10 @@ impl Ctx<'_> {
         &self,
         tx: &StoreTx<'_>,
         event: &TicketEvent,
-        previous: Option<&TicketSnapshot>,
+        known: Option<&Known>,
         effects: &mut Effects,
     ) -> Result<(Applied, Memory), EngineError> {
+        let previous = known.map(|k| &k.snapshot);
         let instance = &self.settings.instance;
         let now = self.now;
         let ticket_id = i64::from(event.snapshot.ticket_id);
@@ -908,7 +949,12 @@ impl Ctx<'_> {
                 "already assigned to {who} when Halo Notifier started watching"
             ))
         } else {
-            let open_snapshot = open.as_ref().map(snapshot_of);
+            let open_snapshot = open.as_ref().map(|alert| match known {
+                Some(k) if k.fingerprint == fingerprint(&alert.snapshot_json) => {
+                    Cow::Borrowed(&k.snapshot)
+                }
+                _ => Cow::Owned(snapshot_of(alert)),
+            });
             let had_before = open.is_none()
                 && previous.is_some_and(|p| self.closed.is_closed(p))
                 && tx.latest_alert_for(instance, ticket_id)?.is_some();
@@ -921,13 +967,16 @@ impl Ctx<'_> {
             };
             lifecycle::decide(
                 &rules,
-                open_snapshot.as_ref(),
+                open_snapshot.as_deref(),
                 previous,
                 had_before,
                 &current,
             )
         };
         let snapshot_json = serde_json::to_string(&current).unwrap_or_else(|_| "{}".to_owned());
+        // Raise, Append and Resolve store `current` in the ticket's latest
+        // alert row; the memory then points there instead of a second copy.
+        let mut in_alert = false;
         let (outcome, alert_id, reason) = match decision {
             TicketDecision::Raise(trigger) => {
                 let policy = self.settings.policies.policy_for(current.priority_id);
@@ -952,6 +1001,7 @@ impl Ctx<'_> {
                 let cursor = EscalationCursor::start(policy, now);
                 tx.set_cursor(id, &cursor_row(&cursor, now))?;
                 effects.touched(id);
+                in_alert = true;
                 let outcome = if reopened {
                     InboundOutcome::Reopened
                 } else {
@@ -980,6 +1030,7 @@ impl Ctx<'_> {
                     repolicy(tx, &alert, current.priority_id, self.settings, now)?;
                 }
                 effects.touched(alert.id);
+                in_alert = true;
                 (InboundOutcome::Appended, Some(alert.id), detail)
             }
             TicketDecision::Resolve(reason) => {
@@ -989,6 +1040,7 @@ impl Ctx<'_> {
                 alert.snapshot_json = snapshot_json.clone();
                 let id = alert.id;
                 resolve_in(tx, alert, &reason, now, effects)?;
+                in_alert = true;
                 (InboundOutcome::Resolved, Some(id), reason.to_string())
             }
             TicketDecision::Duplicate => (
@@ -1012,8 +1064,16 @@ impl Ctx<'_> {
             if previous == Some(&current) {
                 Memory::Unchanged
             } else {
-                tx.set_known_ticket(instance, ticket_id, now, &snapshot_json)?;
-                Memory::Remember(Box::new(current))
+                // Already pointing at the alert just rewritten: nothing to write.
+                if !(in_alert && known.is_some_and(|k| k.in_alert)) {
+                    let version = if in_alert {
+                        KnownVersion::InLatestAlert
+                    } else {
+                        KnownVersion::Json(&snapshot_json)
+                    };
+                    tx.set_known_ticket(instance, ticket_id, now, version)?;
+                }
+                Memory::Remember(Box::new(Known::new(current, &snapshot_json, in_alert)))
             }
         } else if previous.is_some() {
             tx.delete_known_ticket(instance, ticket_id)?;

@@ -507,3 +507,65 @@ fn test_alerts_go_through_the_whole_path() {
     assert_eq!(engine.list(AlertFilter::Open).unwrap().len(), 1);
     let _ = Duration::ZERO;
 }
+
+/// What the engine knows about tickets survives a restart exactly, whether
+/// the latest version went into an alert or only into its memory: after a
+/// restart the same versions are no news and a reopened ticket is a reopen.
+#[test]
+fn every_tickets_latest_version_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("alerts.sqlite");
+    let open = |path: &std::path::Path| {
+        let mut engine = Engine::new(Store::open(path).unwrap(), settings()).unwrap();
+        engine.set_me(Some(Me {
+            agent_id: ME,
+            name: "Alex Tech".into(),
+        }));
+        engine.set_closed_statuses([CLOSED]);
+        engine
+    };
+    let now = t0();
+    let at = |m: i64| now + mins(m);
+    let mut closed = ticket(21, 3, None, at(3));
+    closed.status_id = Some(CLOSED);
+    closed.status_name = Some("Closed".into());
+    let mut renamed_client = ticket(22, 3, None, at(2));
+    renamed_client.client_name = Some("Acme Holdings".into());
+    let held = ticket(23, 3, Some(3), at(1));
+    {
+        let mut engine = open(&path);
+        // 21: raised, appended, closed in Halo.
+        engine
+            .ingest(&polled(ticket(21, 3, None, at(0)), at(0)), at(0))
+            .unwrap();
+        engine
+            .ingest(&polled(ticket(21, 2, None, at(1)), at(1)), at(1))
+            .unwrap();
+        let (applied, _) = engine
+            .ingest(&polled(closed.clone(), at(3)), at(3))
+            .unwrap();
+        assert_eq!(applied.outcome, InboundOutcome::Resolved);
+        // 22: raised, then a change no alert shows (same update time).
+        engine
+            .ingest(&polled(ticket(22, 3, None, at(2)), at(2)), at(2))
+            .unwrap();
+        let (applied, _) = engine
+            .ingest(&polled(renamed_client.clone(), at(2)), at(2))
+            .unwrap();
+        assert_eq!(applied.outcome, InboundOutcome::Duplicate);
+        // 23: a colleague's ticket, remembered without an alert.
+        engine.ingest(&polled(held.clone(), at(1)), at(1)).unwrap();
+    }
+    let mut engine = open(&path);
+    assert_eq!(engine.known_ticket(21), Some(&closed));
+    assert_eq!(engine.known_ticket(22), Some(&renamed_client));
+    assert_eq!(engine.known_ticket(23), Some(&held));
+    for version in [closed, renamed_client, held] {
+        let (applied, _) = engine.ingest(&polled(version, at(5)), at(5)).unwrap();
+        assert_eq!(applied.outcome, InboundOutcome::Duplicate);
+    }
+    let (applied, _) = engine
+        .ingest(&polled(ticket(21, 3, None, at(6)), at(6)), at(6))
+        .unwrap();
+    assert_eq!(applied.outcome, InboundOutcome::Reopened);
+}

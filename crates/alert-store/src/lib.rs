@@ -48,6 +48,7 @@ mod types;
 
 pub use error::StoreError;
 pub use inbound::MAX_EXCERPT_BYTES;
+pub use known::{KnownTicket, KnownVersion};
 pub use migrations::SCHEMA_VERSION;
 pub use store::{Store, StoreTx};
 pub use types::{

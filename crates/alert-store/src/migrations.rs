@@ -24,6 +24,10 @@ pub(crate) const MIGRATIONS: &[MigrationFile] = &[
         file: "002_known_tickets.sql",
         sql: include_str!("../migrations/002_known_tickets.sql"),
     },
+    MigrationFile {
+        file: "003_known_tickets_rowid.sql",
+        sql: include_str!("../migrations/003_known_tickets_rowid.sql"),
+    },
 ];
 
 /// The schema version this build creates and understands.
@@ -142,5 +146,25 @@ mod tests {
             )
             .expect("query");
         assert_eq!(b_exists, 0);
+    }
+
+    #[test]
+    fn tickets_remembered_before_version_3_are_kept() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        migrate(&mut conn, &MIGRATIONS[..2]).expect("version 2");
+        conn.execute(
+            "INSERT INTO known_tickets VALUES ('https://a', 5, 1000, '{\"ticket_id\":5}')",
+            [],
+        )
+        .expect("insert");
+        migrate(&mut conn, MIGRATIONS).expect("latest");
+        let row: (i64, i64, Option<String>) = conn
+            .query_row(
+                "SELECT ticket_id, seen_at, snapshot_json FROM known_tickets",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .expect("row");
+        assert_eq!(row, (5, 1000, Some("{\"ticket_id\":5}".to_owned())));
     }
 }
