@@ -10,12 +10,25 @@ command -v pkg-config >/dev/null || need_apt+=(pkg-config)
 # The OS keyring (Secret Service over D-Bus) links libdbus.
 dpkg -s libdbus-1-dev >/dev/null 2>&1 || need_apt+=(libdbus-1-dev)
 
-if ((${#need_apt[@]})); then
-  echo "Installing: ${need_apt[*]}"
-  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
-fi
+apt_install() {
+  (($#)) || return 0
+  echo "Installing: $*"
+  local sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@"
+}
+apt_install "${need_apt[@]}"
+
+# A throw-away desktop session for the tests that need one (see
+# scripts/desktop-session.sh): D-Bus, X display, notification daemon,
+# Secret Service and a client to inspect it.
+install_desktop_test_tools() {
+  local need=() pkg
+  for pkg in dbus xvfb xauth dunst gnome-keyring libsecret-tools; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+  done
+  apt_install "${need[@]}"
+}
 
 if ! command -v cargo >/dev/null; then
   echo "Rust is missing: install it from https://rustup.rs, then run this again." >&2

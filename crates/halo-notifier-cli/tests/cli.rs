@@ -145,3 +145,160 @@ fn a_test_alert_goes_through_the_whole_path_and_can_be_acknowledged() {
     let listed = cli(&config, dir.path(), &["list", "--json"]);
     assert!(String::from_utf8_lossy(&listed.stdout).contains("\"acknowledged\""));
 }
+
+/// The binary without a secret in its environment, fed `stdin`.
+fn cli_without_secret(
+    config: &Path,
+    data: &Path,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, &str)],
+) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .arg("--config")
+        .arg(config)
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("HALO_CLIENT_SECRET")
+        .env_remove("HALO_WEBHOOK_TOKEN")
+        .env_remove("HALO_URL")
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("stdin written");
+    child.wait_with_output().expect("finished")
+}
+
+/// Every file under `dir` that contains `needle`.
+fn files_containing(dir: &Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("readable").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if std::fs::read(&path)
+                .expect("readable")
+                .windows(needle.len())
+                .any(|w| w == needle)
+            {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a desktop session: scripts/desktop-session.sh cargo test -p halo-notifier-cli -- --ignored"]
+async fn login_keeps_the_secret_in_the_keyring_and_nowhere_else() {
+    let sim = halo_sim::start(SimConfig::default())
+        .await
+        .expect("simulator");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_for(dir.path(), &sim.base_url());
+    let data = dir.path().join("data");
+    let out = tokio::task::spawn_blocking(move || {
+        let login = cli_without_secret(&config, &data, &["login"], "demo-secret\n", &[]);
+        let connect = cli_without_secret(&config, &data, &["test-connection"], "", &[]);
+        let alert = cli_without_secret(&config, &data, &["test-alert", "--no-desktop"], "", &[]);
+        (login, connect, alert)
+    })
+    .await
+    .expect("joined");
+    let (login, connect, alert) = out;
+    assert!(login.status.success(), "{}", text(&login));
+    assert!(connect.status.success(), "{}", text(&connect));
+    assert!(alert.status.success(), "{}", text(&alert));
+    for out in [&login, &connect, &alert] {
+        assert!(!text(out).contains("demo-secret"), "{}", text(out));
+    }
+    // In the keyring, under the client id and Halo's host.
+    let host = sim
+        .base_url()
+        .split("://")
+        .nth(1)
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_owned();
+    let stored = Command::new("secret-tool")
+        .args([
+            "lookup",
+            "service",
+            "halo-notifier",
+            "username",
+            &format!("demo-client@{host}"),
+        ])
+        .output()
+        .expect("secret-tool runs");
+    assert_eq!(String::from_utf8_lossy(&stored.stdout), "demo-secret");
+    // Not in the config, the database, its WAL, or anything else on disk.
+    assert_eq!(
+        files_containing(dir.path(), b"demo-secret"),
+        Vec::<std::path::PathBuf>::new()
+    );
+}
+
+#[test]
+fn without_a_keyring_login_says_what_to_do_instead() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_for(dir.path(), "https://example.halopsa.com");
+    let out = cli_without_secret(
+        &config,
+        dir.path(),
+        &["login"],
+        "not-stored\n",
+        &[
+            ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus"),
+            ("DISPLAY", ""),
+        ],
+    );
+    assert!(!out.status.success());
+    let message = text(&out);
+    assert!(message.contains("keyring is not reachable"), "{message}");
+    assert!(message.contains("HALO_CLIENT_SECRET"), "{message}");
+    assert!(!message.contains("not-stored"), "{message}");
+}
+
+#[test]
+#[ignore = "needs a desktop session: scripts/desktop-session.sh cargo test -p halo-notifier-cli -- --ignored"]
+fn a_test_alert_pops_up_on_the_desktop() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_for(dir.path(), "https://example.halopsa.com");
+    let out = cli(&config, dir.path(), &["test-alert"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let dunstctl = |args: &[&str]| {
+        let out = Command::new("dunstctl")
+            .args(args)
+            .output()
+            .expect("dunstctl runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    dunstctl(&["close-all"]);
+    let history: serde_json::Value =
+        serde_json::from_str(&dunstctl(&["history"])).expect("dunst history is JSON");
+    let titles: Vec<&str> = history["data"][0]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|n| n["appname"]["data"] == "Halo Notifier")
+        .filter_map(|n| n["summary"]["data"].as_str())
+        .collect();
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.contains("Test alert from Halo Notifier")),
+        "{titles:?}"
+    );
+}
