@@ -64,18 +64,21 @@ impl Store {
              FROM inbound_log WHERE received_at >= ?1 ORDER BY received_at DESC, id DESC LIMIT ?2",
         )?;
         let since = since.map_or(i64::MIN, ms);
-        let rows = stmt.query_map(params![since, limit], |row| {
-            Ok(InboundRow {
-                id: row.get(0)?,
-                received_at: ts(row, 1)?,
-                source: row.get(2)?,
-                ticket_id: row.get(3)?,
-                event_key: row.get(4)?,
-                outcome: row.get(5)?,
-                reason: row.get(6)?,
-                payload_excerpt: row.get(7)?,
-            })
-        })?;
+        let rows = stmt.query_map(
+            params![since, i64::try_from(limit).unwrap_or(i64::MAX)],
+            |row| {
+                Ok(InboundRow {
+                    id: row.get(0)?,
+                    received_at: ts(row, 1)?,
+                    source: row.get(2)?,
+                    ticket_id: row.get(3)?,
+                    event_key: row.get(4)?,
+                    outcome: row.get(5)?,
+                    reason: row.get(6)?,
+                    payload_excerpt: row.get(7)?,
+                })
+            },
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
