@@ -97,9 +97,15 @@ async fn a_new_ticket_notifies_within_one_poll_cycle() {
         .recorder
         .next(|n| n.kind == NotificationKind::Notification && n.ticket_id == Some(id.into()))
         .await;
-    assert_eq!(n.title, "P2 · Contoso Ltd: Email is down for everyone");
-    assert!(
-        n.body.starts_with(&format!("#{id} · Service Desk · New")),
+    assert_eq!(
+        n.title,
+        "P2 - High · Contoso Ltd: Email is down for everyone"
+    );
+    // The list has no details: the new ticket was fetched in full, and its
+    // HTML reduced to text.
+    assert_eq!(
+        n.body,
+        format!("#{id} · Service Desk · New\nIt broke"),
         "{}",
         n.body
     );
@@ -277,5 +283,50 @@ async fn the_steady_state_costs_one_request_per_poll() {
             .all(|r| r.query.iter().any(|(k, _)| k == "lastupdatefromdate")),
         "every poll is a delta"
     );
+    run.handle.shutdown();
+}
+
+/// A new ticket is fetched in full (the list has no details); the list rows
+/// of later polls, which lack the details and the priority's name, are not
+/// news: no duplicate log lines, no "priority changed" in the timeline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn later_list_rows_do_not_undo_a_full_fetch() {
+    let run = start(Store::open_in_memory().expect("store"), 0).await;
+    let id = run.sim.create_ticket(new_ticket("Phones dead"));
+    let mut events = run.handle.subscribe();
+    run.handle.poll_now();
+    run.recorder
+        .next(|n| n.kind == NotificationKind::Notification && n.ticket_id == Some(id.into()))
+        .await;
+    // Still inside the delta's overlap window: every poll lists it again.
+    for _ in 0..3 {
+        run.handle.poll_now();
+        wait_for(&mut events, |e| {
+            matches!(e, alert_engine::EngineEvent::Intake { .. })
+        })
+        .await;
+    }
+    let (log, timeline) = run.handle.with_engine(|e| {
+        (
+            e.inbound_log(100).expect("log"),
+            e.timeline(id.into()).expect("timeline"),
+        )
+    });
+    let about: Vec<_> = log
+        .iter()
+        .filter(|row| row.ticket_id == Some(id.into()))
+        .map(|row| (row.outcome, row.reason.clone()))
+        .collect();
+    assert_eq!(about.len(), 1, "{about:?}");
+    assert!(
+        timeline.iter().all(|t| !t.detail.contains("priority")),
+        "{timeline:?}"
+    );
+    let view = run
+        .handle
+        .with_engine(|e| e.alert_for_ticket(id.into()))
+        .expect("view")
+        .expect("alert");
+    assert_eq!(view.ticket.details_text.as_deref(), Some("It broke"));
     run.handle.shutdown();
 }

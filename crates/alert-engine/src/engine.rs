@@ -210,6 +210,16 @@ impl Engine {
         self.known.get(&id).map(|k| &k.snapshot)
     }
 
+    /// Whether this version of a ticket the engine has never seen is likely
+    /// to raise an alert (open, watched, not filtered out): worth fetching
+    /// in full, with its details, before it does.
+    pub fn may_alert_on_new(&self, ticket: &TicketSnapshot) -> bool {
+        !self.known.contains_key(&ticket.ticket_id)
+            && !self.closed.is_closed(ticket)
+            && self.scope().covers(ticket)
+            && self.filters.rejects(ticket).is_none()
+    }
+
     fn scope(&self) -> Scope {
         Scope {
             teams: self.settings.teams.clone(),
@@ -925,7 +935,7 @@ impl Ctx<'_> {
             ));
         }
         let current = if event.complete {
-            event.snapshot.clone()
+            event.snapshot.clone().keep_unlisted_fields(previous)
         } else {
             event
                 .snapshot

@@ -31,7 +31,9 @@ pub(crate) async fn run(handle: EngineHandle, halo: Arc<HaloClient>) {
             Err(e) => {
                 failures = failures.saturating_add(1);
                 let wait = match &e {
-                    HaloError::RateLimited { retry_after } => (*retry_after).max(settings.interval),
+                    CycleError::Halo(HaloError::RateLimited { retry_after }) => {
+                        (*retry_after).max(settings.interval)
+                    }
                     _ => backoff(settings.interval, settings.max_backoff, failures),
                 };
                 tracing::warn!(error = %e, retry_in = ?wait, "poll failed");
@@ -73,23 +75,15 @@ struct Poller {
 
 impl Poller {
     fn new(handle: &EngineHandle, overlap: Duration) -> Self {
-        let last = handle.with_engine(|e| {
-            e.store()
-                .poll_state(LAST_POLL_KEY)
-                .ok()
-                .flatten()
-                .and_then(|v| v.parse::<i64>().ok())
-                .and_then(DateTime::from_timestamp_millis)
-        });
         Poller {
-            tracker: DeltaTracker::resume(overlap, last),
+            tracker: DeltaTracker::resume(overlap, persisted_last_poll(handle)),
             last_reconcile: None,
             learned: false,
             team_ids: None,
         }
     }
 
-    async fn cycle(&mut self, handle: &EngineHandle, halo: &HaloClient) -> Result<(), HaloError> {
+    async fn cycle(&mut self, handle: &EngineHandle, halo: &HaloClient) -> Result<(), CycleError> {
         if !self.learned {
             handle.learn_instance(halo).await?;
             self.learned = true;
@@ -112,7 +106,11 @@ impl Poller {
                 let received = list.tickets.len();
                 let changed = self.news(handle, list.tickets, started);
                 tracing::debug!(%since, received, news = changed.len(), "delta poll");
-                apply(handle, &changed, EventSource::Poll, started, false).await;
+                let changed = with_details(handle, halo, changed).await;
+                if let Err(e) = apply(handle, &changed, EventSource::Poll, started, false).await {
+                    self.rewind(handle);
+                    return Err(e);
+                }
             }
         }
         let reconcile_due = self.last_reconcile.is_none_or(|at| {
@@ -153,7 +151,8 @@ impl Poller {
                     continue;
                 }
                 if let Some(known) = e.known_ticket(t.id)
-                    && *known != ticket_events::TicketSnapshot::from(&t)
+                    && *known
+                        != ticket_events::TicketSnapshot::from(&t).keep_unlisted_fields(Some(known))
                 {
                     news.push(t);
                 }
@@ -168,10 +167,13 @@ impl Poller {
         handle: &EngineHandle,
         halo: &HaloClient,
         started: DateTime<Utc>,
-    ) -> Result<(), HaloError> {
+    ) -> Result<(), CycleError> {
         let tickets = self.open_in_scope(handle, halo).await?;
         let accepted = self.tracker.accept(tickets, started);
-        apply(handle, &accepted, EventSource::Poll, started, true).await;
+        if let Err(e) = apply(handle, &accepted, EventSource::Poll, started, true).await {
+            self.rewind(handle);
+            return Err(e);
+        }
         // A reconcile right after a baseline would repeat the same requests.
         self.last_reconcile = Some(started);
         Ok(())
@@ -219,7 +221,7 @@ impl Poller {
         &mut self,
         handle: &EngineHandle,
         halo: &HaloClient,
-    ) -> Result<(), HaloError> {
+    ) -> Result<(), CycleError> {
         let open = self.open_in_scope(handle, halo).await?;
         let now = handle.now();
         let alerts = handle
@@ -228,8 +230,11 @@ impl Poller {
         let mut changed: Vec<Ticket> = open
             .iter()
             .filter(|t| {
-                let snap = ticket_events::TicketSnapshot::from(*t);
-                handle.with_engine(|e| e.known_ticket(t.id) != Some(&snap))
+                handle.with_engine(|e| {
+                    let known = e.known_ticket(t.id);
+                    let snap = ticket_events::TicketSnapshot::from(*t).keep_unlisted_fields(known);
+                    known != Some(&snap)
+                })
             })
             .cloned()
             .collect();
@@ -247,12 +252,72 @@ impl Poller {
                     let _ = handle
                         .close_locally(alert.ticket_id, "the ticket no longer exists in Halo");
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             }
         }
-        apply(handle, &changed, EventSource::Reconcile, now, false).await;
-        Ok(())
+        apply(handle, &changed, EventSource::Reconcile, now, false).await
     }
+
+    /// Forgets what this process accepted since the last poll the store
+    /// recorded: a batch that could not be saved is fetched and offered
+    /// again next cycle instead of counting as seen.
+    fn rewind(&mut self, handle: &EngineHandle) {
+        let overlap = handle.with_engine(|e| e.settings().poll.overlap);
+        *self = Poller {
+            tracker: DeltaTracker::resume(overlap, persisted_last_poll(handle)),
+            last_reconcile: self.last_reconcile,
+            learned: self.learned,
+            team_ids: self.team_ids.take(),
+        };
+    }
+}
+
+fn persisted_last_poll(handle: &EngineHandle) -> Option<DateTime<Utc>> {
+    handle.with_engine(|e| {
+        e.store()
+            .poll_state(LAST_POLL_KEY)
+            .ok()
+            .flatten()
+            .and_then(|v| v.parse::<i64>().ok())
+            .and_then(DateTime::from_timestamp_millis)
+    })
+}
+
+/// At most this many new tickets per cycle are fetched in full: enough for
+/// the everyday trickle, while a flood (say the first sync of a busy team)
+/// costs only a few requests of Halo's budget; the rest alert without
+/// details.
+pub const MAX_DETAIL_FETCHES: usize = 5;
+
+/// Halo's ticket list has no details (the description the end user wrote).
+/// A ticket that is new and likely to alert is fetched on its own so its
+/// first notification can show them.
+async fn with_details(
+    handle: &EngineHandle,
+    halo: &HaloClient,
+    mut tickets: Vec<Ticket>,
+) -> Vec<Ticket> {
+    let wanted: Vec<usize> = handle.with_engine(|e| {
+        tickets
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| e.may_alert_on_new(&ticket_events::TicketSnapshot::from(*t)))
+            .map(|(i, _)| i)
+            .take(MAX_DETAIL_FETCHES)
+            .collect()
+    });
+    for i in wanted {
+        match halo.ticket(tickets[i].id).await {
+            Ok(full) => tickets[i] = full,
+            // Out of budget: the rest go without details.
+            Err(e @ HaloError::RateLimited { .. }) => {
+                tracing::debug!(error = %e, "ticket details skipped");
+                break;
+            }
+            Err(e) => tracing::debug!(error = %e, ticket = tickets[i].id, "ticket details skipped"),
+        }
+    }
+    tickets
 }
 
 /// Team names in the config become ids for the list queries (matching
@@ -308,7 +373,7 @@ async fn apply(
     source: EventSource,
     started: DateTime<Utc>,
     baseline: bool,
-) {
+) -> Result<(), CycleError> {
     let now = handle.now();
     let events: Vec<TicketEvent> = tickets
         .iter()
@@ -336,10 +401,27 @@ async fn apply(
                 "applied"
             );
             handle.dispatch_effects(effects);
+            Ok(())
         }
-        Ok(Err(e)) => tracing::error!(error = %e, "applying polled tickets"),
-        Err(e) => tracing::error!(error = %e, "applying polled tickets panicked"),
+        Ok(Err(e)) => Err(not_saved(e.to_string())),
+        Err(e) => Err(not_saved(e.to_string())),
     }
+}
+
+/// A batch the store could not take (disk full, database locked): reported
+/// like a failed poll, so the status shows it and the cycle backs off.
+fn not_saved(error: String) -> CycleError {
+    tracing::error!(%error, "polled tickets could not be saved");
+    CycleError::NotSaved(error)
+}
+
+/// Why a poll cycle failed.
+#[derive(Debug, thiserror::Error)]
+enum CycleError {
+    #[error(transparent)]
+    Halo(#[from] HaloError),
+    #[error("polled tickets could not be saved ({0}); they are fetched again next cycle")]
+    NotSaved(String),
 }
 
 #[cfg(test)]

@@ -57,9 +57,15 @@ impl TicketSnapshot {
                 base.status_name.clone()
             },
             priority_id: pick(&self.priority_id, &base.priority_id),
-            priority_name: pick(&self.priority_name, &base.priority_name),
+            priority_name: name_for(
+                (&self.priority_id, &self.priority_name),
+                (&base.priority_id, &base.priority_name),
+            ),
             tickettype_id: pick(&self.tickettype_id, &base.tickettype_id),
-            tickettype_name: pick(&self.tickettype_name, &base.tickettype_name),
+            tickettype_name: name_for(
+                (&self.tickettype_id, &self.tickettype_name),
+                (&base.tickettype_id, &base.tickettype_name),
+            ),
             team_id: pick(&self.team_id, &base.team_id),
             team_name: pick(&self.team_name, &base.team_name),
             agent_id: pick(&self.agent_id, &base.agent_id),
@@ -78,6 +84,41 @@ impl TicketSnapshot {
             date_closed: pick(&self.date_closed, &base.date_closed),
             closed_hint: pick(&self.closed_hint, &base.closed_hint),
         }
+    }
+
+    /// A row of Halo's ticket list leaves out what only a ticket fetched by
+    /// id carries: the details and the names of the priority and the ticket
+    /// type. Those keep their known values (names only while the id is the
+    /// same), so a list row is not mistaken for a change, nor does it wipe
+    /// what a full fetch learnt.
+    pub fn keep_unlisted_fields(mut self, known: Option<&TicketSnapshot>) -> TicketSnapshot {
+        let Some(known) = known.filter(|k| k.ticket_id == self.ticket_id) else {
+            return self;
+        };
+        if self.details_text.is_none() {
+            self.details_text.clone_from(&known.details_text);
+        }
+        self.priority_name = name_for(
+            (&self.priority_id, &self.priority_name),
+            (&known.priority_id, &known.priority_name),
+        );
+        self.tickettype_name = name_for(
+            (&self.tickettype_id, &self.tickettype_name),
+            (&known.tickettype_id, &known.tickettype_name),
+        );
+        self
+    }
+}
+
+/// The name this version gives, else the known one if it names the same id.
+fn name_for(
+    (id, name): (&Option<i32>, &Option<String>),
+    (known_id, known_name): (&Option<i32>, &Option<String>),
+) -> Option<String> {
+    match name {
+        Some(name) => Some(name.clone()),
+        None if id.is_none() || id == known_id => known_name.clone(),
+        None => None,
     }
 }
 
@@ -118,6 +159,49 @@ impl From<&halo_api::Ticket> for TicketSnapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn full() -> TicketSnapshot {
+        TicketSnapshot {
+            ticket_id: 8,
+            details_text: Some("It broke".into()),
+            priority_id: Some(2),
+            priority_name: Some("P2 - High".into()),
+            tickettype_id: Some(1),
+            tickettype_name: Some("Incident".into()),
+            ..TicketSnapshot::default()
+        }
+    }
+
+    #[test]
+    fn a_list_row_keeps_what_only_a_full_fetch_carries() {
+        let row = TicketSnapshot {
+            ticket_id: 8,
+            priority_id: Some(2),
+            tickettype_id: Some(1),
+            ..TicketSnapshot::default()
+        };
+        assert_eq!(row.keep_unlisted_fields(Some(&full())), full());
+    }
+
+    #[test]
+    fn a_changed_priority_drops_the_old_name() {
+        let row = TicketSnapshot {
+            ticket_id: 8,
+            priority_id: Some(1),
+            tickettype_id: Some(1),
+            ..TicketSnapshot::default()
+        };
+        let kept = row.clone().keep_unlisted_fields(Some(&full()));
+        assert_eq!(kept.priority_name, None);
+        assert_eq!(kept.tickettype_name.as_deref(), Some("Incident"));
+        assert_eq!(row.merged_over(&full()).priority_name, None);
+        // Another ticket's memory is never used.
+        let other = TicketSnapshot {
+            ticket_id: 9,
+            ..row
+        };
+        assert_eq!(other.clone().keep_unlisted_fields(Some(&full())), other);
+    }
 
     #[test]
     fn an_unassigned_api_ticket_has_no_agent() {
