@@ -28,6 +28,9 @@ use crate::view::{AlertView, EngineEvent, ticket_link};
 
 const PAUSED_UNTIL: &str = "paused_until";
 const DIGEST: &str = "digest_alerts";
+/// The grouper's open windows and held alerts, so a crash or restart inside
+/// a flood still sends their summary.
+const GROUPING: &str = "grouping_state";
 /// "No limit" for list queries (SQLite takes a signed 64-bit LIMIT).
 const ALL_ROWS: usize = i64::MAX as usize;
 /// The ticket id test alerts use; Halo ids start at 1.
@@ -145,6 +148,8 @@ pub struct Engine {
     closed: ClosedStatuses,
     known: HashMap<i32, Known>,
     grouper: Option<Grouper<i64>>,
+    /// The grouper state last written to the store.
+    grouper_saved: Option<String>,
 }
 
 impl Engine {
@@ -166,7 +171,17 @@ impl Engine {
                 known.insert(id, Known::new(snapshot, &row.snapshot_json, row.in_alert));
             }
         }
-        let grouper = settings.grouping.map(Grouper::new);
+        let saved = store.setting(GROUPING)?;
+        let restored = saved
+            .as_deref()
+            .and_then(|json| serde_json::from_str::<Grouper<i64>>(json).ok());
+        // Alerts held when the app stopped still get their summary, even if
+        // grouping was since changed or turned off.
+        let grouper = match (settings.grouping, restored) {
+            (Some(rule), Some(g)) => Some(g.with_rule(rule)),
+            (Some(rule), None) => Some(Grouper::new(rule)),
+            (None, restored) => restored,
+        };
         let closed = ClosedStatuses::new(settings.closed_status_ids.iter().copied());
         Ok(Engine {
             store,
@@ -176,6 +191,7 @@ impl Engine {
             closed,
             known,
             grouper,
+            grouper_saved: saved,
         })
     }
 
@@ -340,173 +356,195 @@ impl Engine {
     pub fn fire_due(&mut self, now: DateTime<Utc>) -> Result<Effects, EngineError> {
         let settings = &self.settings;
         let grouper = &mut self.grouper;
-        let mut effects = self.store.transaction(|tx| {
-            let mut effects = Effects::default();
-            let paused_until = paused_until(tx, now)?;
-            // Alerts share a handful of policies: parse each once.
-            let mut policies: HashMap<String, EscalationPolicy> = HashMap::new();
-            let digest: BTreeSet<i64> = read_digest(tx)?;
-            // Alerts acknowledged or resolved while held leave the digest.
-            let mut live = BTreeSet::new();
-            for id in digest {
-                if tx
-                    .alert(AlertId(id))?
-                    .is_some_and(|a| a.state.is_open() && a.state != StoredState::Acknowledged)
-                {
-                    live.insert(id);
-                }
-            }
-            let mut digest = live;
-            let mut digest_due: Vec<(AlertRow, TicketSnapshot)> = Vec::new();
-            for (id, row) in tx.due_cursors(now)? {
-                let Some(mut alert) = tx.alert(id)? else {
-                    tx.delete_cursor(id)?;
-                    continue;
-                };
-                match alert.state {
-                    StoredState::Resolved | StoredState::Acknowledged => {
-                        tx.delete_cursor(id)?;
-                        continue;
+        let grouper_saved = &mut self.grouper_saved;
+        let mut effects =
+            self.store
+                .transaction(|tx| {
+                    let mut effects = Effects::default();
+                    let paused_until = paused_until(tx, now)?;
+                    // Alerts share a handful of policies: parse each once.
+                    let mut policies: HashMap<String, EscalationPolicy> = HashMap::new();
+                    let digest: BTreeSet<i64> = read_digest(tx)?;
+                    // Alerts acknowledged or resolved while held leave the digest.
+                    let mut live = BTreeSet::new();
+                    for id in digest {
+                        if tx.alert(AlertId(id))?.is_some_and(|a| {
+                            a.state.is_open() && a.state != StoredState::Acknowledged
+                        }) {
+                            live.insert(id);
+                        }
                     }
-                    StoredState::Snoozed => {
-                        if let Some(until) = alert.snoozed_until.filter(|u| *u > now) {
-                            tx.set_cursor(
-                                id,
-                                &CursorRow {
-                                    next_at: Some(until),
-                                    ..row
-                                },
+                    let mut digest = live;
+                    let mut digest_due: Vec<(AlertRow, TicketSnapshot)> = Vec::new();
+                    for (id, row) in tx.due_cursors(now)? {
+                        let Some(mut alert) = tx.alert(id)? else {
+                            tx.delete_cursor(id)?;
+                            continue;
+                        };
+                        match alert.state {
+                            StoredState::Resolved | StoredState::Acknowledged => {
+                                tx.delete_cursor(id)?;
+                                continue;
+                            }
+                            StoredState::Snoozed => {
+                                if let Some(until) = alert.snoozed_until.filter(|u| *u > now) {
+                                    tx.set_cursor(
+                                        id,
+                                        &CursorRow {
+                                            next_at: Some(until),
+                                            ..row
+                                        },
+                                    )?;
+                                    continue;
+                                }
+                                alert.state = StoredState::Triggered;
+                                alert.snoozed_until = None;
+                                alert.updated_at = now;
+                                tx.update_alert(&alert)?;
+                                tx.append_timeline(id, now, &TimelineKind::Unsnoozed, "")?;
+                                effects.touched(alert.id);
+                            }
+                            StoredState::Triggered => {}
+                        }
+                        let policy = policies
+                            .entry(alert.policy_json.clone())
+                            .or_insert_with(|| policy_of(&alert, settings))
+                            .clone();
+                        let cursor = EscalationCursor {
+                            step: row.step as usize,
+                            repeat: row.repeat,
+                            next_at: row.next_at,
+                            loops: row.loops,
+                        };
+                        let ticket = snapshot_of(&alert);
+                        if let Some(until) = paused_until {
+                            hold(
+                                tx,
+                                &alert,
+                                &policy,
+                                &cursor,
+                                (until, "paused"),
+                                &mut digest,
+                                now,
                             )?;
                             continue;
                         }
-                        alert.state = StoredState::Triggered;
-                        alert.snoozed_until = None;
-                        alert.updated_at = now;
-                        tx.update_alert(&alert)?;
-                        tx.append_timeline(id, now, &TimelineKind::Unsnoozed, "")?;
-                        effects.touched(alert.id);
+                        let Some((firing, next)) = cursor.fire(&policy, now) else {
+                            if cursor.next_at.is_some() && policy.steps.get(cursor.step).is_none() {
+                                // Cannot fire: drop the cursor rather than wake for it forever.
+                                tx.delete_cursor(id)?;
+                            }
+                            continue;
+                        };
+                        let delivery = settings
+                            .schedule
+                            .as_ref()
+                            .map_or(Delivery::Notify, |s| s.decide(now, firing.urgency));
+                        if delivery == Delivery::RecordOnly {
+                            let resume = settings
+                                .schedule
+                                .as_ref()
+                                .and_then(|s| s.next_duty_start(now))
+                                .unwrap_or(now + chrono::Duration::hours(1));
+                            hold(
+                                tx,
+                                &alert,
+                                &policy,
+                                &cursor,
+                                (resume, "off duty"),
+                                &mut digest,
+                                now,
+                            )?;
+                            continue;
+                        }
+                        tx.set_cursor(id, &cursor_row(&next, now))?;
+                        if digest.remove(&id.0) {
+                            digest_due.push((alert, ticket));
+                            continue;
+                        }
+                        let first = firing.step == 0 && firing.repeat == 0 && firing.loops == 0;
+                        if first
+                            && settings.grouping.is_some()
+                            && let Some(grouper) = grouper.as_mut()
+                        {
+                            let key = ticket
+                                .team_name
+                                .clone()
+                                .unwrap_or_else(|| "your watched tickets".to_owned());
+                            if let GroupDecision::Summarise { count, .. } =
+                                grouper.observe(id.0, &key, now)
+                            {
+                                tx.append_timeline(
+                                    id,
+                                    now,
+                                    &TimelineKind::Summarised,
+                                    &format!("held for a summary of {key} ({count} so far)"),
+                                )?;
+                                continue;
+                            }
+                        }
+                        let n = notification(settings, &alert, &ticket, &firing, now);
+                        let kind = if firing.step > 0 || firing.loops > 0 {
+                            TimelineKind::Escalated
+                        } else {
+                            TimelineKind::Notified
+                        };
+                        tx.append_timeline(id, now, &kind, &notified_detail(&n, firing.missed))?;
+                        effects.notify(n);
                     }
-                    StoredState::Triggered => {}
-                }
-                let policy = policies
-                    .entry(alert.policy_json.clone())
-                    .or_insert_with(|| policy_of(&alert, settings))
-                    .clone();
-                let cursor = EscalationCursor {
-                    step: row.step as usize,
-                    repeat: row.repeat,
-                    next_at: row.next_at,
-                    loops: row.loops,
-                };
-                let ticket = snapshot_of(&alert);
-                if let Some(until) = paused_until {
-                    hold(
-                        tx,
-                        &alert,
-                        &policy,
-                        &cursor,
-                        (until, "paused"),
-                        &mut digest,
-                        now,
-                    )?;
-                    continue;
-                }
-                let Some((firing, next)) = cursor.fire(&policy, now) else {
-                    if cursor.next_at.is_some() && policy.steps.get(cursor.step).is_none() {
-                        // Cannot fire: drop the cursor rather than wake for it forever.
-                        tx.delete_cursor(id)?;
+                    if let Some(grouper) = grouper.as_mut() {
+                        for summary in grouper.flush_due(now) {
+                            if let Some(n) = summary_notification(tx, settings, &summary, now)? {
+                                effects.notify(n);
+                            }
+                        }
                     }
-                    continue;
-                };
-                let delivery = settings
-                    .schedule
-                    .as_ref()
-                    .map_or(Delivery::Notify, |s| s.decide(now, firing.urgency));
-                if delivery == Delivery::RecordOnly {
-                    let resume = settings
-                        .schedule
+                    match digest_due.len() {
+                        0 => {}
+                        1 => {
+                            if let Some((alert, ticket)) = digest_due.pop() {
+                                let n = first_notification(settings, &alert, &ticket, now);
+                                tx.append_timeline(
+                                    alert.id,
+                                    now,
+                                    &TimelineKind::Notified,
+                                    "after quiet hours",
+                                )?;
+                                effects.notify(n);
+                            }
+                        }
+                        _ => {
+                            let n = digest_notification(settings, &digest_due, now);
+                            for (alert, _) in &digest_due {
+                                tx.append_timeline(
+                                    alert.id,
+                                    now,
+                                    &TimelineKind::Summarised,
+                                    "in the digest",
+                                )?;
+                            }
+                            effects.notify(n);
+                        }
+                    }
+                    write_digest(tx, &digest, now)?;
+                    let grouping_state = grouper
                         .as_ref()
-                        .and_then(|s| s.next_duty_start(now))
-                        .unwrap_or(now + chrono::Duration::hours(1));
-                    hold(
-                        tx,
-                        &alert,
-                        &policy,
-                        &cursor,
-                        (resume, "off duty"),
-                        &mut digest,
-                        now,
-                    )?;
-                    continue;
-                }
-                tx.set_cursor(id, &cursor_row(&next, now))?;
-                if digest.remove(&id.0) {
-                    digest_due.push((alert, ticket));
-                    continue;
-                }
-                let first = firing.step == 0 && firing.repeat == 0 && firing.loops == 0;
-                if first && let Some(grouper) = grouper.as_mut() {
-                    let key = ticket
-                        .team_name
-                        .clone()
-                        .unwrap_or_else(|| "your watched tickets".to_owned());
-                    if let GroupDecision::Summarise { count, .. } = grouper.observe(id.0, &key, now)
-                    {
-                        tx.append_timeline(
-                            id,
-                            now,
-                            &TimelineKind::Summarised,
-                            &format!("held for a summary of {key} ({count} so far)"),
-                        )?;
-                        continue;
+                        .filter(|g| !g.is_idle())
+                        .and_then(|g| serde_json::to_string(g).ok());
+                    if grouping_state != *grouper_saved {
+                        match &grouping_state {
+                            Some(json) => tx.set_setting(GROUPING, json, now)?,
+                            None => {
+                                tx.delete_setting(GROUPING)?;
+                            }
+                        }
                     }
-                }
-                let n = notification(settings, &alert, &ticket, &firing, now);
-                let kind = if firing.step > 0 || firing.loops > 0 {
-                    TimelineKind::Escalated
-                } else {
-                    TimelineKind::Notified
-                };
-                tx.append_timeline(id, now, &kind, &notified_detail(&n, firing.missed))?;
-                effects.notify(n);
-            }
-            if let Some(grouper) = grouper.as_mut() {
-                for summary in grouper.flush_due(now) {
-                    if let Some(n) = summary_notification(tx, settings, &summary, now)? {
-                        effects.notify(n);
-                    }
-                }
-            }
-            match digest_due.len() {
-                0 => {}
-                1 => {
-                    if let Some((alert, ticket)) = digest_due.pop() {
-                        let n = first_notification(settings, &alert, &ticket, now);
-                        tx.append_timeline(
-                            alert.id,
-                            now,
-                            &TimelineKind::Notified,
-                            "after quiet hours",
-                        )?;
-                        effects.notify(n);
-                    }
-                }
-                _ => {
-                    let n = digest_notification(settings, &digest_due, now);
-                    for (alert, _) in &digest_due {
-                        tx.append_timeline(
-                            alert.id,
-                            now,
-                            &TimelineKind::Summarised,
-                            "in the digest",
-                        )?;
-                    }
-                    effects.notify(n);
-                }
-            }
-            write_digest(tx, &digest, now)?;
-            Ok::<_, EngineError>(effects)
-        })?;
+                    Ok::<_, EngineError>((effects, grouping_state))
+                })
+                .map(|(effects, grouping_state)| {
+                    *grouper_saved = grouping_state;
+                    effects
+                })?;
         for n in &effects.notifications {
             let n = n.clone();
             effects

@@ -319,6 +319,54 @@ fn a_flood_becomes_a_summary_but_every_alert_exists() {
     assert_eq!(summary.ticket_ids.len(), 7);
 }
 
+/// The app stops (or crashes) while a flood's summary is being held: after
+/// the restart the summary still comes, with every held ticket.
+#[test]
+fn a_summary_held_across_a_restart_is_still_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("alerts.sqlite");
+    let grouped = || EngineSettings {
+        grouping: Some(GroupingRule {
+            threshold: 2,
+            window: HumanDuration::from_mins(2),
+        }),
+        ..settings()
+    };
+    let now = t0();
+    {
+        let mut engine = Engine::new(Store::open(&path).unwrap(), grouped()).unwrap();
+        engine.set_closed_statuses([CLOSED]);
+        for id in 1..=6 {
+            let at = now + chrono::Duration::seconds(i64::from(id));
+            engine
+                .ingest(&polled(ticket(id, 4, None, at), at), at)
+                .unwrap();
+        }
+    }
+    // Grouping turned off meanwhile: the held alerts still get their summary.
+    let mut engine = Engine::new(Store::open(&path).unwrap(), settings()).unwrap();
+    engine.set_closed_statuses([CLOSED]);
+    let flush = engine.next_wake().unwrap().unwrap();
+    assert_eq!(flush, now + chrono::Duration::seconds(1) + mins(2));
+    let effects = engine.fire_due(flush).unwrap();
+    let summary = effects
+        .notifications
+        .iter()
+        .find(|n| n.kind == NotificationKind::Summary)
+        .expect("the held summary");
+    assert_eq!(summary.ticket_ids, vec![3, 4, 5, 6]);
+    // Sent once.
+    drop(engine);
+    let mut engine = Engine::new(Store::open(&path).unwrap(), settings()).unwrap();
+    let later = engine.fire_due(flush + mins(5)).unwrap();
+    assert!(
+        later
+            .notifications
+            .iter()
+            .all(|n| n.kind != NotificationKind::Summary)
+    );
+}
+
 #[test]
 fn pausing_silences_everything_and_resuming_sends_a_digest() {
     let mut engine = engine_with(settings());

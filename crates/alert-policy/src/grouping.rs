@@ -73,7 +73,7 @@ pub enum GroupDecision {
 }
 
 /// One notification standing for several new alerts of a group.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary<Id = i64> {
     pub group_key: String,
     /// The held alerts, in arrival order.
@@ -106,7 +106,7 @@ impl<Id> FieldSource for Summary<Id> {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Window<Id> {
     start: DateTime<Utc>,
     end: DateTime<Utc>,
@@ -115,7 +115,7 @@ struct Window<Id> {
     held: Vec<Id>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct GroupState<Id> {
     open: Option<Window<Id>>,
     /// Set when a window closed with held alerts: a new window opening before
@@ -139,7 +139,7 @@ struct GroupState<Id> {
 ///
 /// Timestamps should be non-decreasing; an earlier one simply counts toward
 /// the open window. Feed each new alert once.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grouper<Id = i64> {
     rule: GroupingRule,
     groups: BTreeMap<String, GroupState<Id>>,
@@ -165,6 +165,13 @@ impl<Id: Clone> Grouper<Id> {
 
     pub fn rule(&self) -> &GroupingRule {
         &self.rule
+    }
+
+    /// The same held alerts and windows under a changed rule (the user
+    /// edited it while alerts were held: they still get their summary).
+    pub fn with_rule(mut self, rule: GroupingRule) -> Self {
+        self.rule = rule;
+        self
     }
 
     /// Decides how to announce a new alert for `group_key` (e.g. its team)
@@ -221,6 +228,11 @@ impl<Id: Clone> Grouper<Id> {
         self.ready = later;
         due.sort_by(|a, b| (a.flush_at, &a.group_key).cmp(&(b.flush_at, &b.group_key)));
         due
+    }
+
+    /// Nothing open, held or waiting: there is no state worth keeping.
+    pub fn is_idle(&self) -> bool {
+        self.groups.is_empty() && self.ready.is_empty()
     }
 
     /// When the engine should next call [`Grouper::flush_due`]; None when

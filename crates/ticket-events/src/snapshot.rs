@@ -98,14 +98,17 @@ impl TicketSnapshot {
         if self.details_text.is_none() {
             self.details_text.clone_from(&known.details_text);
         }
-        self.priority_name = name_for(
-            (&self.priority_id, &self.priority_name),
-            (&known.priority_id, &known.priority_name),
-        );
-        self.tickettype_name = name_for(
-            (&self.tickettype_id, &self.tickettype_name),
-            (&known.tickettype_id, &known.tickettype_name),
-        );
+        // Names only go with their own id.
+        if self.priority_name.is_none()
+            && (self.priority_id.is_none() || self.priority_id == known.priority_id)
+        {
+            self.priority_name.clone_from(&known.priority_name);
+        }
+        if self.tickettype_name.is_none()
+            && (self.tickettype_id.is_none() || self.tickettype_id == known.tickettype_id)
+        {
+            self.tickettype_name.clone_from(&known.tickettype_name);
+        }
         self
     }
 }
