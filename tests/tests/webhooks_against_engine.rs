@@ -264,3 +264,61 @@ async fn nulls_odd_fields_and_unusable_bodies() {
     );
     s.receiver.shutdown().await;
 }
+
+/// The raw status code of an HTTP/1.1 request whose body is sent in chunks
+/// (no Content-Length up front, as a streaming sender does).
+async fn post_chunked(url: &str, body: &[u8]) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let url = url::Url::parse(url).expect("url");
+    let addr = format!(
+        "{}:{}",
+        url.host_str().expect("host"),
+        url.port().expect("port")
+    );
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        url.path()
+    );
+    stream.write_all(head.as_bytes()).await.expect("head");
+    for chunk in body.chunks(64 * 1024) {
+        let sent = async {
+            stream
+                .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+                .await?;
+            stream.write_all(chunk).await?;
+            stream.write_all(b"\r\n").await
+        };
+        // The server may answer 413 and close before the rest is sent.
+        if sent.await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response).await;
+    let text = String::from_utf8_lossy(&response);
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_body_limit_is_exactly_one_mebibyte_however_the_body_is_sent() {
+    let s = setup().await;
+    let id = s.sim.create_ticket(ticket("Big body"));
+    let url = format!("{}/{TOKEN}", s.url);
+    // A usable body padded with whitespace to exactly the limit.
+    let mut exact = format!(r#"{{"ticket": {{"id": {id}, "summary": "Big body"}}}}"#).into_bytes();
+    exact.resize(webhook_receiver::DEFAULT_BODY_LIMIT, b' ');
+    assert_eq!(post_chunked(&url, &exact).await, 202);
+    let mut over = exact.clone();
+    over.push(b' ');
+    assert_eq!(post_chunked(&url, &over).await, 413);
+    assert_eq!(
+        post(&url, &String::from_utf8(over).expect("ascii")).await,
+        413
+    );
+    s.receiver.shutdown().await;
+}
