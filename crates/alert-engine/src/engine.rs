@@ -1491,18 +1491,32 @@ fn summary_notification(
     summary: &Summary<i64>,
     now: DateTime<Utc>,
 ) -> Result<Option<Notification>, EngineError> {
+    // Alerts acknowledged, snoozed or resolved while held are left out, and
+    // the title counts only those still waiting for someone.
+    let mut live = Vec::new();
+    for id in &summary.alert_ids {
+        if let Some(alert) = tx.alert(AlertId(*id))?
+            && alert.state == StoredState::Triggered
+        {
+            live.push(alert);
+        }
+    }
+    if let [alert] = live.as_slice() {
+        // A "summary" of one ticket says less than the ticket's own popup.
+        tx.append_timeline(alert.id, now, &TimelineKind::Notified, "held, then alone")?;
+        return Ok(Some(first_notification(
+            settings,
+            alert,
+            &snapshot_of(alert),
+            now,
+        )));
+    }
     let mut ticket_ids = Vec::new();
     let mut urgency = Urgency::Low;
     let mut sound = false;
     let mut lines = Vec::new();
-    for id in &summary.alert_ids {
-        let Some(alert) = tx.alert(AlertId(*id))? else {
-            continue;
-        };
-        if !alert.state.is_open() {
-            continue;
-        }
-        let policy = policy_of(&alert, settings);
+    for alert in &live {
+        let policy = policy_of(alert, settings);
         if let Some(step) = policy.steps.first() {
             urgency = urgency.max(step.urgency);
             sound |= step.sound;
@@ -1519,11 +1533,15 @@ fn summary_notification(
     if ticket_ids.is_empty() {
         return Ok(None);
     }
+    let counted = Summary {
+        alert_ids: live.iter().map(|a| a.id.0).collect(),
+        ..summary.clone()
+    };
     Ok(Some(Notification {
         kind: NotificationKind::Summary,
         alert_id: None,
         ticket_id: None,
-        title: settings.templates.summary_title(summary),
+        title: settings.templates.summary_title(&counted),
         body: alert_policy::template::truncate(&lines.join("\n"), 400),
         urgency,
         sound,

@@ -319,6 +319,43 @@ fn a_flood_becomes_a_summary_but_every_alert_exists() {
     assert_eq!(summary.ticket_ids.len(), 7);
 }
 
+/// Held alerts that were acknowledged meanwhile leave the summary; when one
+/// is left it gets its own popup, not "1 new ticket".
+#[test]
+fn a_summary_counts_only_open_alerts_and_one_left_is_shown_alone() {
+    let mut engine = engine_with(EngineSettings {
+        grouping: Some(GroupingRule {
+            threshold: 2,
+            window: HumanDuration::from_mins(2),
+        }),
+        ..settings()
+    });
+    let now = t0();
+    for id in 1..=5 {
+        let at = now + chrono::Duration::seconds(i64::from(id));
+        engine
+            .ingest(&polled(ticket(id, 3, None, at), at), at)
+            .unwrap();
+    }
+    // 3, 4 and 5 are held; two are handled before the summary is due.
+    engine.acknowledge(3, "Alex Tech", now + mins(1)).unwrap();
+    engine.acknowledge(4, "Alex Tech", now + mins(1)).unwrap();
+    let flush = engine.next_wake().unwrap().unwrap();
+    let effects = engine.fire_due(flush).unwrap();
+    assert!(
+        effects
+            .notifications
+            .iter()
+            .all(|n| n.kind != NotificationKind::Summary),
+        "{:?}",
+        effects.notifications
+    );
+    let alone = shown(&effects);
+    assert_eq!(alone.len(), 1);
+    assert_eq!(alone[0].ticket_id, Some(5));
+    assert_eq!(alone[0].title, "P3 · Acme: Ticket 5");
+}
+
 /// The app stops (or crashes) while a flood's summary is being held: after
 /// the restart the summary still comes, with every held ticket.
 #[test]
