@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use alert_engine::{Engine, EngineHandle, FanOut, JsonLines, Notifier, outbox};
+use alert_engine::{Engine, EngineEvent, EngineHandle, FanOut, JsonLines, Notifier, outbox};
 use alert_policy::HumanDuration;
 use alert_store::{AlertFilter, OutboxState, Store};
 use anyhow::{Context, Result, anyhow, bail};
@@ -417,6 +417,7 @@ async fn run(mut ctx: Ctx, demo_flag: bool, no_desktop: bool, every: Duration) -
     let notifier: Arc<dyn Notifier> = Arc::new(notifier(no_desktop));
     let handle = EngineHandle::new(engine, Arc::new(SystemClock), notifier, Some(halo));
     let tasks = handle.start();
+    tokio::spawn(report_intake(handle.subscribe()));
     let receiver = if ctx.config.webhook.enabled {
         Some(intake::start_webhooks(&ctx.config, handle.clone()).await?)
     } else {
@@ -439,6 +440,47 @@ async fn run(mut ctx: Ctx, demo_flag: bool, no_desktop: bool, every: Duration) -
     }
     drop(sim);
     Ok(())
+}
+
+/// Tells a headless user on stderr what the tray will show: Halo becoming
+/// unreachable or reachable again, writes to Halo that gave up, and the API
+/// budget once an hour.
+async fn report_intake(mut events: tokio::sync::broadcast::Receiver<EngineEvent>) {
+    let mut healthy: Option<bool> = None;
+    let mut budget_shown: Option<chrono::DateTime<chrono::Utc>> = None;
+    loop {
+        let event = match events.recv().await {
+            Ok(event) => event,
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        };
+        match event {
+            EngineEvent::Intake { status } => {
+                if healthy != Some(status.ok) {
+                    match (&status.problem, healthy) {
+                        (Some(problem), _) if !status.ok => eprintln!("Halo: {problem}"),
+                        (_, Some(false)) => {
+                            eprintln!("Halo: polling again. API budget: {}", status.budget)
+                        }
+                        _ => {}
+                    }
+                    healthy = Some(status.ok);
+                }
+                let now = chrono::Utc::now();
+                if status.ok && budget_shown.is_none_or(|at| now - at >= chrono::Duration::hours(1))
+                {
+                    eprintln!("API budget: {}", status.budget);
+                    budget_shown = Some(now);
+                }
+            }
+            EngineEvent::OutboxFailed {
+                ticket_id,
+                kind,
+                error,
+            } => eprintln!("Gave up on {kind} for ticket {ticket_id} in Halo: {error}"),
+            _ => {}
+        }
+    }
 }
 
 async fn shutdown_signal() {

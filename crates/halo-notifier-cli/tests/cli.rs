@@ -302,3 +302,54 @@ fn a_test_alert_pops_up_on_the_desktop() {
         "{titles:?}"
     );
 }
+
+/// `run` tells a headless user what is wrong with Halo, naming what to do,
+/// instead of sitting silent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_reports_a_missing_permission_on_stderr() {
+    use std::io::BufRead;
+    let sim = halo_sim::start(SimConfig::default().with_scopes(["read:statuses", "all:teams"]))
+        .await
+        .expect("simulator");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_for(dir.path(), &sim.base_url());
+    let mut child = Command::new(BIN)
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["run", "--no-desktop"])
+        .env("HALO_CLIENT_SECRET", "demo-secret")
+        .env_remove("HALO_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut seen = Vec::new();
+    let reported = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match tokio::task::block_in_place(|| rx.recv_timeout(left)) {
+            Ok(line) if line.starts_with("Halo: ") => break Some(line),
+            Ok(line) => seen.push(line),
+            Err(_) => break None,
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = reported.unwrap_or_else(|| panic!("no report; stderr was: {seen:#?}"));
+    assert!(line.contains("read:tickets"), "{line}");
+    assert!(!line.contains("demo-secret"), "{line}");
+}
