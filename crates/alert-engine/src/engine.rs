@@ -160,17 +160,7 @@ impl Engine {
             .policies
             .validate()
             .map_err(|e| EngineError::Policy(e.to_string()))?;
-        let mut known = HashMap::new();
-        for row in store.known_tickets(&settings.instance)? {
-            // A row this version cannot read is only a lost "previous"; the
-            // next poll replaces it.
-            if let (Ok(id), Ok(snapshot)) = (
-                i32::try_from(row.ticket_id),
-                serde_json::from_str(&row.snapshot_json),
-            ) {
-                known.insert(id, Known::new(snapshot, &row.snapshot_json, row.in_alert));
-            }
-        }
+        let known = load_known(&store, &settings.instance)?;
         let saved = store.setting(GROUPING)?;
         let restored = saved
             .as_deref()
@@ -357,194 +347,189 @@ impl Engine {
         let settings = &self.settings;
         let grouper = &mut self.grouper;
         let grouper_saved = &mut self.grouper_saved;
-        let mut effects =
-            self.store
-                .transaction(|tx| {
-                    let mut effects = Effects::default();
-                    let paused_until = paused_until(tx, now)?;
-                    // Alerts share a handful of policies: parse each once.
-                    let mut policies: HashMap<String, EscalationPolicy> = HashMap::new();
-                    let digest: BTreeSet<i64> = read_digest(tx)?;
-                    // Alerts acknowledged or resolved while held leave the digest.
-                    let mut live = BTreeSet::new();
-                    for id in digest {
-                        if tx.alert(AlertId(id))?.is_some_and(|a| {
-                            a.state.is_open() && a.state != StoredState::Acknowledged
-                        }) {
-                            live.insert(id);
-                        }
+        let (mut effects, grouping_state) = self.store.transaction(|tx| {
+            let mut effects = Effects::default();
+            let paused_until = paused_until(tx, now)?;
+            // Alerts share a handful of policies: parse each once.
+            let mut policies: HashMap<String, EscalationPolicy> = HashMap::new();
+            let digest: BTreeSet<i64> = read_digest(tx)?;
+            // Alerts acknowledged or resolved while held leave the digest.
+            let mut live = BTreeSet::new();
+            for id in digest {
+                if tx
+                    .alert(AlertId(id))?
+                    .is_some_and(|a| a.state.is_open() && a.state != StoredState::Acknowledged)
+                {
+                    live.insert(id);
+                }
+            }
+            let mut digest = live;
+            let mut digest_due: Vec<(AlertRow, TicketSnapshot)> = Vec::new();
+            for (id, row) in tx.due_cursors(now)? {
+                let Some(mut alert) = tx.alert(id)? else {
+                    tx.delete_cursor(id)?;
+                    continue;
+                };
+                match alert.state {
+                    StoredState::Resolved | StoredState::Acknowledged => {
+                        tx.delete_cursor(id)?;
+                        continue;
                     }
-                    let mut digest = live;
-                    let mut digest_due: Vec<(AlertRow, TicketSnapshot)> = Vec::new();
-                    for (id, row) in tx.due_cursors(now)? {
-                        let Some(mut alert) = tx.alert(id)? else {
-                            tx.delete_cursor(id)?;
-                            continue;
-                        };
-                        match alert.state {
-                            StoredState::Resolved | StoredState::Acknowledged => {
-                                tx.delete_cursor(id)?;
-                                continue;
-                            }
-                            StoredState::Snoozed => {
-                                if let Some(until) = alert.snoozed_until.filter(|u| *u > now) {
-                                    tx.set_cursor(
-                                        id,
-                                        &CursorRow {
-                                            next_at: Some(until),
-                                            ..row
-                                        },
-                                    )?;
-                                    continue;
-                                }
-                                alert.state = StoredState::Triggered;
-                                alert.snoozed_until = None;
-                                alert.updated_at = now;
-                                tx.update_alert(&alert)?;
-                                tx.append_timeline(id, now, &TimelineKind::Unsnoozed, "")?;
-                                effects.touched(alert.id);
-                            }
-                            StoredState::Triggered => {}
-                        }
-                        let policy = policies
-                            .entry(alert.policy_json.clone())
-                            .or_insert_with(|| policy_of(&alert, settings))
-                            .clone();
-                        let cursor = EscalationCursor {
-                            step: row.step as usize,
-                            repeat: row.repeat,
-                            next_at: row.next_at,
-                            loops: row.loops,
-                        };
-                        let ticket = snapshot_of(&alert);
-                        if let Some(until) = paused_until {
-                            hold(
-                                tx,
-                                &alert,
-                                &policy,
-                                &cursor,
-                                (until, "paused"),
-                                &mut digest,
-                                now,
+                    StoredState::Snoozed => {
+                        if let Some(until) = alert.snoozed_until.filter(|u| *u > now) {
+                            tx.set_cursor(
+                                id,
+                                &CursorRow {
+                                    next_at: Some(until),
+                                    ..row
+                                },
                             )?;
                             continue;
                         }
-                        let Some((firing, next)) = cursor.fire(&policy, now) else {
-                            if cursor.next_at.is_some() && policy.steps.get(cursor.step).is_none() {
-                                // Cannot fire: drop the cursor rather than wake for it forever.
-                                tx.delete_cursor(id)?;
-                            }
-                            continue;
-                        };
-                        let delivery = settings
-                            .schedule
-                            .as_ref()
-                            .map_or(Delivery::Notify, |s| s.decide(now, firing.urgency));
-                        if delivery == Delivery::RecordOnly {
-                            let resume = settings
-                                .schedule
-                                .as_ref()
-                                .and_then(|s| s.next_duty_start(now))
-                                .unwrap_or(now + chrono::Duration::hours(1));
-                            hold(
-                                tx,
-                                &alert,
-                                &policy,
-                                &cursor,
-                                (resume, "off duty"),
-                                &mut digest,
-                                now,
-                            )?;
-                            continue;
-                        }
-                        tx.set_cursor(id, &cursor_row(&next, now))?;
-                        if digest.remove(&id.0) {
-                            digest_due.push((alert, ticket));
-                            continue;
-                        }
-                        let first = firing.step == 0 && firing.repeat == 0 && firing.loops == 0;
-                        if first
-                            && settings.grouping.is_some()
-                            && let Some(grouper) = grouper.as_mut()
-                        {
-                            let key = ticket
-                                .team_name
-                                .clone()
-                                .unwrap_or_else(|| "your watched tickets".to_owned());
-                            if let GroupDecision::Summarise { count, .. } =
-                                grouper.observe(id.0, &key, now)
-                            {
-                                tx.append_timeline(
-                                    id,
-                                    now,
-                                    &TimelineKind::Summarised,
-                                    &format!("held for a summary of {key} ({count} so far)"),
-                                )?;
-                                continue;
-                            }
-                        }
-                        let n = notification(settings, &alert, &ticket, &firing, now);
-                        let kind = if firing.step > 0 || firing.loops > 0 {
-                            TimelineKind::Escalated
-                        } else {
-                            TimelineKind::Notified
-                        };
-                        tx.append_timeline(id, now, &kind, &notified_detail(&n, firing.missed))?;
+                        alert.state = StoredState::Triggered;
+                        alert.snoozed_until = None;
+                        alert.updated_at = now;
+                        tx.update_alert(&alert)?;
+                        tx.append_timeline(id, now, &TimelineKind::Unsnoozed, "")?;
+                        effects.touched(alert.id);
+                    }
+                    StoredState::Triggered => {}
+                }
+                let policy = policies
+                    .entry(alert.policy_json.clone())
+                    .or_insert_with(|| policy_of(&alert, settings))
+                    .clone();
+                let cursor = EscalationCursor {
+                    step: row.step as usize,
+                    repeat: row.repeat,
+                    next_at: row.next_at,
+                    loops: row.loops,
+                };
+                let ticket = snapshot_of(&alert);
+                if let Some(until) = paused_until {
+                    hold(
+                        tx,
+                        &alert,
+                        &policy,
+                        &cursor,
+                        (until, "paused"),
+                        &mut digest,
+                        now,
+                    )?;
+                    continue;
+                }
+                let Some((firing, next)) = cursor.fire(&policy, now) else {
+                    if cursor.next_at.is_some() && policy.steps.get(cursor.step).is_none() {
+                        // Cannot fire: drop the cursor rather than wake for it forever.
+                        tx.delete_cursor(id)?;
+                    }
+                    continue;
+                };
+                let delivery = settings
+                    .schedule
+                    .as_ref()
+                    .map_or(Delivery::Notify, |s| s.decide(now, firing.urgency));
+                if delivery == Delivery::RecordOnly {
+                    let resume = settings
+                        .schedule
+                        .as_ref()
+                        .and_then(|s| s.next_duty_start(now))
+                        .unwrap_or(now + chrono::Duration::hours(1));
+                    hold(
+                        tx,
+                        &alert,
+                        &policy,
+                        &cursor,
+                        (resume, "off duty"),
+                        &mut digest,
+                        now,
+                    )?;
+                    continue;
+                }
+                tx.set_cursor(id, &cursor_row(&next, now))?;
+                if digest.remove(&id.0) {
+                    digest_due.push((alert, ticket));
+                    continue;
+                }
+                let first = firing.step == 0 && firing.repeat == 0 && firing.loops == 0;
+                if first
+                    && settings.grouping.is_some()
+                    && let Some(grouper) = grouper.as_mut()
+                {
+                    let key = ticket
+                        .team_name
+                        .clone()
+                        .unwrap_or_else(|| "your watched tickets".to_owned());
+                    if let GroupDecision::Summarise { count, .. } = grouper.observe(id.0, &key, now)
+                    {
+                        tx.append_timeline(
+                            id,
+                            now,
+                            &TimelineKind::Summarised,
+                            &format!("held for a summary of {key} ({count} so far)"),
+                        )?;
+                        continue;
+                    }
+                }
+                let n = notification(settings, &alert, &ticket, &firing, now);
+                let kind = if firing.step > 0 || firing.loops > 0 {
+                    TimelineKind::Escalated
+                } else {
+                    TimelineKind::Notified
+                };
+                tx.append_timeline(id, now, &kind, &notified_detail(&n, firing.missed))?;
+                effects.notify(n);
+            }
+            if let Some(grouper) = grouper.as_mut() {
+                for summary in grouper.flush_due(now) {
+                    if let Some(n) = summary_notification(tx, settings, &summary, now)? {
                         effects.notify(n);
                     }
-                    if let Some(grouper) = grouper.as_mut() {
-                        for summary in grouper.flush_due(now) {
-                            if let Some(n) = summary_notification(tx, settings, &summary, now)? {
-                                effects.notify(n);
-                            }
-                        }
+                }
+            }
+            match digest_due.len() {
+                0 => {}
+                1 => {
+                    if let Some((alert, ticket)) = digest_due.pop() {
+                        let n = first_notification(settings, &alert, &ticket, now);
+                        tx.append_timeline(
+                            alert.id,
+                            now,
+                            &TimelineKind::Notified,
+                            "after quiet hours",
+                        )?;
+                        effects.notify(n);
                     }
-                    match digest_due.len() {
-                        0 => {}
-                        1 => {
-                            if let Some((alert, ticket)) = digest_due.pop() {
-                                let n = first_notification(settings, &alert, &ticket, now);
-                                tx.append_timeline(
-                                    alert.id,
-                                    now,
-                                    &TimelineKind::Notified,
-                                    "after quiet hours",
-                                )?;
-                                effects.notify(n);
-                            }
-                        }
-                        _ => {
-                            let n = digest_notification(settings, &digest_due, now);
-                            for (alert, _) in &digest_due {
-                                tx.append_timeline(
-                                    alert.id,
-                                    now,
-                                    &TimelineKind::Summarised,
-                                    "in the digest",
-                                )?;
-                            }
-                            effects.notify(n);
-                        }
+                }
+                _ => {
+                    let n = digest_notification(settings, &digest_due, now);
+                    for (alert, _) in &digest_due {
+                        tx.append_timeline(
+                            alert.id,
+                            now,
+                            &TimelineKind::Summarised,
+                            "in the digest",
+                        )?;
                     }
-                    write_digest(tx, &digest, now)?;
-                    let grouping_state = grouper
-                        .as_ref()
-                        .filter(|g| !g.is_idle())
-                        .and_then(|g| serde_json::to_string(g).ok());
-                    if grouping_state != *grouper_saved {
-                        match &grouping_state {
-                            Some(json) => tx.set_setting(GROUPING, json, now)?,
-                            None => {
-                                tx.delete_setting(GROUPING)?;
-                            }
-                        }
+                    effects.notify(n);
+                }
+            }
+            write_digest(tx, &digest, now)?;
+            let grouping_state = grouper
+                .as_ref()
+                .filter(|g| !g.is_idle())
+                .and_then(|g| serde_json::to_string(g).ok());
+            if grouping_state != *grouper_saved {
+                match &grouping_state {
+                    Some(json) => tx.set_setting(GROUPING, json, now)?,
+                    None => {
+                        tx.delete_setting(GROUPING)?;
                     }
-                    Ok::<_, EngineError>((effects, grouping_state))
-                })
-                .map(|(effects, grouping_state)| {
-                    *grouper_saved = grouping_state;
-                    effects
-                })?;
+                }
+            }
+            Ok::<_, EngineError>((effects, grouping_state))
+        })?;
+        *grouper_saved = grouping_state;
         for n in &effects.notifications {
             let n = n.clone();
             effects
@@ -868,16 +853,36 @@ impl Engine {
         let cutoff = now
             - chrono::Duration::from_std(self.settings.inbound_retention)
                 .unwrap_or(chrono::Duration::days(14));
-        self.store.transaction(|tx| {
+        let forgotten = self.store.transaction(|tx| {
             tx.prune_inbound(cutoff)?;
             tx.prune_processed(cutoff)?;
             tx.prune_outbox(cutoff)?;
-            tx.prune_known_tickets(now - KNOWN_RETENTION)?;
-            Ok::<_, StoreError>(())
+            tx.prune_known_tickets(now - KNOWN_RETENTION)
         })?;
+        if forgotten > 0 {
+            // Memory follows the store, so what the engine compares against
+            // is what a restart would load.
+            self.known = load_known(&self.store, &self.settings.instance)?;
+        }
         self.store.checkpoint()?;
         Ok(())
     }
+}
+
+/// What the store remembers of each ticket of `instance`.
+fn load_known(store: &Store, instance: &str) -> Result<HashMap<i32, Known>, StoreError> {
+    let mut known = HashMap::new();
+    for row in store.known_tickets(instance)? {
+        // A row this version cannot read is only a lost "previous"; the next
+        // poll replaces it.
+        if let (Ok(id), Ok(snapshot)) = (
+            i32::try_from(row.ticket_id),
+            serde_json::from_str(&row.snapshot_json),
+        ) {
+            known.insert(id, Known::new(snapshot, &row.snapshot_json, row.in_alert));
+        }
+    }
+    Ok(known)
 }
 
 /// Tickets untouched this long are forgotten: one that changes after that is

@@ -654,3 +654,24 @@ fn every_tickets_latest_version_survives_a_restart() {
         .unwrap();
     assert_eq!(applied.outcome, InboundOutcome::Reopened);
 }
+
+/// Tickets untouched for 90 days are forgotten, in memory as in the store;
+/// a ticket whose alert is still open is not.
+#[test]
+fn long_untouched_tickets_are_forgotten_but_alerted_ones_are_kept() {
+    let mut engine = engine_with(settings());
+    let now = t0();
+    let held = ticket(31, 3, Some(3), now);
+    engine.ingest(&polled(held, now), now).unwrap();
+    engine
+        .ingest(&polled(ticket(32, 3, None, now), now), now)
+        .unwrap();
+    engine
+        .housekeeping(now + chrono::Duration::days(30))
+        .unwrap();
+    assert!(engine.known_ticket(31).is_some());
+    let later = now + chrono::Duration::days(91);
+    engine.housekeeping(later).unwrap();
+    assert_eq!(engine.known_ticket(31), None);
+    assert!(engine.known_ticket(32).is_some(), "its alert is still open");
+}
