@@ -97,7 +97,7 @@ fn main() {
         let first = events(t0, 1, 10);
         let start = Instant::now();
         let (applied, effects) = engine
-            .ingest_batch(&first, t0, Some(("last_poll_started", "0")))
+            .ingest_batch(first, t0, Some(("last_poll_started", "0")))
             .unwrap();
         new_times.push(start.elapsed());
         assert_eq!(applied.len(), TICKETS as usize);
@@ -108,7 +108,7 @@ fn main() {
         let second = events(later, 2, 10);
         let start = Instant::now();
         let (applied, _) = engine
-            .ingest_batch(&second, later, Some(("last_poll_started", "1")))
+            .ingest_batch(second, later, Some(("last_poll_started", "1")))
             .unwrap();
         update_times.push(start.elapsed());
         assert_eq!(applied.len(), TICKETS as usize);

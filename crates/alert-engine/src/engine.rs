@@ -240,7 +240,7 @@ impl Engine {
         event: &TicketEvent,
         now: DateTime<Utc>,
     ) -> Result<(Applied, Effects), EngineError> {
-        let mut results = self.ingest_batch(std::slice::from_ref(event), now, None)?;
+        let mut results = self.ingest_batch(vec![event.clone()], now, None)?;
         let applied = results.0.pop().unwrap_or(Applied {
             outcome: InboundOutcome::Ignored,
             alert_id: None,
@@ -254,7 +254,7 @@ impl Engine {
     /// or skips a delta.
     pub fn ingest_batch(
         &mut self,
-        events: &[TicketEvent],
+        events: Vec<TicketEvent>,
         now: DateTime<Utc>,
         poll_state: Option<(&str, &str)>,
     ) -> Result<(Vec<Applied>, Effects), EngineError> {
@@ -267,7 +267,7 @@ impl Engine {
     /// tickets in watched teams alert, since nobody has them yet.
     pub fn ingest_baseline(
         &mut self,
-        events: &[TicketEvent],
+        events: Vec<TicketEvent>,
         now: DateTime<Utc>,
         poll_state: Option<(&str, &str)>,
     ) -> Result<(Vec<Applied>, Effects), EngineError> {
@@ -276,7 +276,7 @@ impl Engine {
 
     fn apply_batch(
         &mut self,
-        events: &[TicketEvent],
+        events: Vec<TicketEvent>,
         now: DateTime<Utc>,
         poll_state: Option<(&str, &str)>,
         baseline: bool,
@@ -296,13 +296,17 @@ impl Engine {
             let mut effects = Effects::default();
             let mut applied = Vec::with_capacity(events.len());
             let mut new_alerts = Vec::new();
+            // Written together at the end, still in this transaction: a
+            // poll's thousands of log lines cost a few statements.
+            let mut log_entries = Vec::with_capacity(events.len());
             for event in events {
                 let id = event.snapshot.ticket_id;
                 let previous = match seen.get(&id) {
                     Some(version) => version.as_ref(),
                     None => known.get(&id),
                 };
-                let (result, memory) = ctx.apply(tx, event, previous, &mut effects)?;
+                let (result, memory) =
+                    ctx.apply(tx, event, previous, &mut log_entries, &mut effects)?;
                 match memory {
                     Memory::Remember(current) => {
                         seen.insert(id, Some(*current));
@@ -321,6 +325,7 @@ impl Engine {
                 }
                 applied.push(result);
             }
+            tx.log_inbound_all(&log_entries)?;
             if let Some((key, value)) = poll_state {
                 tx.set_poll_state(key, value)?;
             }
@@ -942,18 +947,20 @@ impl Ctx<'_> {
     fn apply(
         &self,
         tx: &StoreTx<'_>,
-        event: &TicketEvent,
+        event: TicketEvent,
         known: Option<&Known>,
+        log_entries: &mut Vec<InboundEntry>,
         effects: &mut Effects,
     ) -> Result<(Applied, Memory), EngineError> {
         let previous = known.map(|k| &k.snapshot);
         let instance = &self.settings.instance;
         let now = self.now;
-        let ticket_id = i64::from(event.snapshot.ticket_id);
+        let id = event.snapshot.ticket_id;
+        let ticket_id = i64::from(id);
         let source = inbound_source(&event.source);
         let dedupe_by_key = !matches!(event.source, EventSource::Poll | EventSource::Reconcile);
-        let log = |outcome: InboundOutcome, reason: &str| {
-            tx.log_inbound(&InboundEntry {
+        let mut log = |outcome: InboundOutcome, reason: &str| {
+            log_entries.push(InboundEntry {
                 received_at: event.received_at,
                 source: source.clone(),
                 ticket_id: Some(ticket_id),
@@ -961,13 +968,13 @@ impl Ctx<'_> {
                 outcome,
                 reason: reason.to_owned(),
                 payload_excerpt: None,
-            })
+            });
         };
         if dedupe_by_key && tx.is_processed(&event.key)? {
             log(
                 InboundOutcome::Duplicate,
                 "this delivery was already processed",
-            )?;
+            );
             return Ok((
                 Applied {
                     outcome: InboundOutcome::Duplicate,
@@ -978,7 +985,7 @@ impl Ctx<'_> {
             ));
         }
         let current = if event.complete {
-            event.snapshot.clone().keep_unlisted_fields(previous)
+            event.snapshot.keep_unlisted_fields(previous)
         } else {
             event
                 .snapshot
@@ -1104,7 +1111,7 @@ impl Ctx<'_> {
             TicketDecision::Filtered(why) => (InboundOutcome::Filtered, None, why),
             TicketDecision::Ignore(why) => (InboundOutcome::Ignored, None, why),
         };
-        log(outcome, &reason)?;
+        log(outcome, &reason);
         if dedupe_by_key {
             tx.mark_processed(&event.key, now)?;
         }
@@ -1130,7 +1137,7 @@ impl Ctx<'_> {
             }
         } else if previous.is_some() {
             tx.delete_known_ticket(instance, ticket_id)?;
-            Memory::Forget(event.snapshot.ticket_id)
+            Memory::Forget(id)
         } else {
             Memory::Unchanged
         };

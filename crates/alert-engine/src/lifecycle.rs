@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use ticket_events::TicketSnapshot;
 
 use crate::rules::{Filters, Scope, TriggerKind, Triggers, fired_trigger};
@@ -154,15 +155,24 @@ pub fn decide(
 
 /// Human-readable differences for the timeline ("status: New → In Progress").
 pub fn describe_changes(before: &TicketSnapshot, after: &TicketSnapshot) -> Vec<String> {
+    // Borrowed, since this runs for every changed ticket of a poll and most
+    // fields do not change.
+    fn name_or_id<'a>(name: &'a Option<String>, id: Option<i32>) -> Option<Cow<'a, str>> {
+        match name {
+            Some(name) => Some(Cow::Borrowed(name)),
+            None => id.map(|i| Cow::Owned(i.to_string())),
+        }
+    }
     let mut changes = Vec::new();
-    let mut field = |name: &str, a: Option<String>, b: Option<String>| {
+    let mut field = |name: &str, a: Option<Cow<'_, str>>, b: Option<Cow<'_, str>>| {
         if a != b {
-            let show = |v: Option<String>| v.unwrap_or_else(|| "none".to_owned());
-            changes.push(format!("{name}: {} → {}", show(a), show(b)));
+            changes.push(format!(
+                "{name}: {} → {}",
+                a.as_deref().unwrap_or("none"),
+                b.as_deref().unwrap_or("none")
+            ));
         }
     };
-    let name_or_id =
-        |name: &Option<String>, id: Option<i32>| name.clone().or(id.map(|i| i.to_string()));
     field(
         "status",
         name_or_id(&before.status_name, before.status_id),
@@ -183,7 +193,11 @@ pub fn describe_changes(before: &TicketSnapshot, after: &TicketSnapshot) -> Vec<
         name_or_id(&before.team_name, before.team_id),
         name_or_id(&after.team_name, after.team_id),
     );
-    field("summary", before.summary.clone(), after.summary.clone());
+    field(
+        "summary",
+        before.summary.as_deref().map(Cow::Borrowed),
+        after.summary.as_deref().map(Cow::Borrowed),
+    );
     if after.last_customer_reply > before.last_customer_reply {
         changes.push("the customer replied".to_owned());
     }

@@ -385,9 +385,9 @@ async fn apply(
         h.with_engine(|e| {
             let poll_state = Some((LAST_POLL_KEY, state.as_str()));
             if baseline {
-                e.ingest_baseline(&events, now, poll_state)
+                e.ingest_baseline(events, now, poll_state)
             } else {
-                e.ingest_batch(&events, now, poll_state)
+                e.ingest_batch(events, now, poll_state)
             }
         })
     })

@@ -485,7 +485,7 @@ fn the_first_sync_does_not_alert_for_tickets_someone_already_holds() {
     .into_iter()
     .map(|t| polled(t, now))
     .collect();
-    let (applied, effects) = engine.ingest_baseline(&events, now, None).unwrap();
+    let (applied, effects) = engine.ingest_baseline(events, now, None).unwrap();
     let outcomes: Vec<_> = applied.iter().map(|a| a.outcome).collect();
     assert_eq!(
         outcomes,

@@ -52,6 +52,38 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
+    /// Logs many inbound changes in order, several rows per statement (a
+    /// poll's batch logs thousands).
+    pub fn log_inbound_all(&self, entries: &[InboundEntry]) -> Result<(), StoreError> {
+        const ROWS: usize = 64;
+        let mut chunks = entries.chunks_exact(ROWS);
+        if chunks.len() > 0 {
+            let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; ROWS].join(", ");
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "INSERT INTO inbound_log (received_at, source, ticket_id, event_key, outcome, \
+                 reason, payload_excerpt) VALUES {values}"
+            ))?;
+            for chunk in chunks.by_ref() {
+                let mut i = 1;
+                for entry in chunk {
+                    stmt.raw_bind_parameter(i, ms(entry.received_at))?;
+                    stmt.raw_bind_parameter(i + 1, &entry.source)?;
+                    stmt.raw_bind_parameter(i + 2, entry.ticket_id)?;
+                    stmt.raw_bind_parameter(i + 3, &entry.event_key)?;
+                    stmt.raw_bind_parameter(i + 4, entry.outcome)?;
+                    stmt.raw_bind_parameter(i + 5, &entry.reason)?;
+                    stmt.raw_bind_parameter(i + 6, entry.payload_excerpt.as_deref().map(excerpt))?;
+                    i += 7;
+                }
+                stmt.raw_execute()?;
+            }
+        }
+        for entry in chunks.remainder() {
+            self.log_inbound(entry)?;
+        }
+        Ok(())
+    }
+
     /// The newest `limit` log entries, optionally only those received at or
     /// after `since`; newest first.
     pub fn inbound_log(

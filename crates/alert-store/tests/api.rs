@@ -488,6 +488,47 @@ fn entry(at: DateTime<Utc>, outcome: InboundOutcome) -> InboundEntry {
     }
 }
 
+/// A poll's batch is logged several rows per statement: every entry lands,
+/// in order, with the same fields and excerpt rule as one at a time.
+#[test]
+fn a_batch_of_log_entries_is_stored_whole_and_in_order() -> TestResult {
+    let store = Store::open_in_memory()?;
+    let entries: Vec<InboundEntry> = (0..150)
+        .map(|n| {
+            let mut e = entry(t(0), InboundOutcome::ALL[n % InboundOutcome::ALL.len()]);
+            e.reason = format!("entry {n}");
+            e.ticket_id = Some(n as i64);
+            if n == 70 {
+                e.payload_excerpt = Some("x".repeat(MAX_EXCERPT_BYTES * 2));
+            }
+            e
+        })
+        .collect();
+    store.log_inbound_all(&entries)?;
+    let mut stored = store.inbound_log(1000, None)?;
+    stored.reverse();
+    assert_eq!(stored.len(), entries.len());
+    for (row, e) in stored.iter().zip(&entries) {
+        assert_eq!(
+            (
+                row.ticket_id,
+                row.outcome,
+                row.reason.as_str(),
+                row.event_key.as_ref()
+            ),
+            (
+                e.ticket_id,
+                e.outcome,
+                e.reason.as_str(),
+                e.event_key.as_ref()
+            )
+        );
+    }
+    let cut = stored[70].payload_excerpt.as_deref().unwrap_or_default();
+    assert!(cut.len() <= MAX_EXCERPT_BYTES && cut.ends_with('…'));
+    Ok(())
+}
+
 #[test]
 fn inbound_log_lists_newest_first_truncates_and_prunes() -> TestResult {
     let store = Store::open_in_memory()?;
