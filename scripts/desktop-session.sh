@@ -25,17 +25,19 @@ mkdir -p "$XDG_DATA_HOME" "$XDG_CACHE_HOME" "$XDG_CONFIG_HOME" "$XDG_RUNTIME_DIR
 chmod 700 "$XDG_RUNTIME_DIR"
 export DESKTOP_SESSION_DUNSTRC="$PWD/tests/desktop/dunstrc"
 
-exec dbus-run-session -- bash -c '
+dbus-run-session -- bash -c '
   set -euo pipefail
+  # Xvfb and dunst go with the session.
+  trap "kill \$(jobs -p) 2>/dev/null || true" EXIT
   # The keyring first: a client reaching the Secret Service before it is
   # unlocked would start it locked, and every call would then fail.
   eval "$(printf test-session | gnome-keyring-daemon --unlock --components=secrets)"
   export GNOME_KEYRING_CONTROL
-  display=":$((90 + RANDOM % 400))"
-  Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-  export DISPLAY=$display
-  for _ in $(seq 200); do [[ -S /tmp/.X11-unix/X${display#:} ]] && break; sleep 0.05; done
-  [[ -S /tmp/.X11-unix/X${display#:} ]] || { echo "desktop-session: Xvfb did not start" >&2; exit 1; }
+  # Xvfb picks a free display and writes its number once it accepts clients.
+  Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$XDG_RUNTIME_DIR/display" >/dev/null 2>&1 &
+  for _ in $(seq 200); do [[ -s $XDG_RUNTIME_DIR/display ]] && break; sleep 0.05; done
+  [[ -s $XDG_RUNTIME_DIR/display ]] || { echo "desktop-session: Xvfb did not start" >&2; exit 1; }
+  export DISPLAY=":$(head -n1 "$XDG_RUNTIME_DIR/display")"
   # Anything the bus starts on demand gets the display too.
   dbus-update-activation-environment DISPLAY XDG_RUNTIME_DIR
   dunst -config "$DESKTOP_SESSION_DUNSTRC" >"$XDG_RUNTIME_DIR/dunst.log" 2>&1 &
