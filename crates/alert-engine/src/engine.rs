@@ -1547,7 +1547,9 @@ fn summary_notification(
     }
     let counted = Summary {
         alert_ids: live.iter().map(|a| a.id.0).collect(),
-        ..summary.clone()
+        group_key: summary.group_key.clone(),
+        window_start: summary.window_start,
+        flush_at: summary.flush_at,
     };
     Ok(Some(Notification {
         kind: NotificationKind::Summary,

@@ -263,12 +263,7 @@ impl Poller {
     /// again next cycle instead of counting as seen.
     fn rewind(&mut self, handle: &EngineHandle) {
         let overlap = handle.with_engine(|e| e.settings().poll.overlap);
-        *self = Poller {
-            tracker: DeltaTracker::resume(overlap, persisted_last_poll(handle)),
-            last_reconcile: self.last_reconcile,
-            learned: self.learned,
-            team_ids: self.team_ids.take(),
-        };
+        self.tracker = DeltaTracker::resume(overlap, persisted_last_poll(handle));
     }
 }
 

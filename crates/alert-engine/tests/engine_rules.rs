@@ -35,7 +35,13 @@ fn settings() -> EngineSettings {
 }
 
 fn engine_with(settings: EngineSettings) -> Engine {
-    let mut engine = Engine::new(Store::open_in_memory().unwrap(), settings).unwrap();
+    engine_over(Store::open_in_memory().unwrap(), settings)
+}
+
+/// The engine as the app sets it up: knowing who I am and Halo's closed
+/// statuses.
+fn engine_over(store: Store, settings: EngineSettings) -> Engine {
+    let mut engine = Engine::new(store, settings).unwrap();
     engine.set_me(Some(Me {
         agent_id: ME,
         name: "Alex Tech".into(),
@@ -600,15 +606,7 @@ fn test_alerts_go_through_the_whole_path() {
 fn every_tickets_latest_version_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("alerts.sqlite");
-    let open = |path: &std::path::Path| {
-        let mut engine = Engine::new(Store::open(path).unwrap(), settings()).unwrap();
-        engine.set_me(Some(Me {
-            agent_id: ME,
-            name: "Alex Tech".into(),
-        }));
-        engine.set_closed_statuses([CLOSED]);
-        engine
-    };
+    let open = |path: &std::path::Path| engine_over(Store::open(path).unwrap(), settings());
     let now = t0();
     let at = |m: i64| now + mins(m);
     let mut closed = ticket(21, 3, None, at(3));

@@ -2,9 +2,10 @@
 //! processed-event keys that make applying the same event twice a no-op.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{Statement, params};
 
 use crate::error::StoreError;
 use crate::store::Store;
@@ -33,22 +34,40 @@ pub(crate) fn excerpt(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Values per inbound log row in [`insert_sql`].
+const COLUMNS: usize = 7;
+
+/// `INSERT` of `rows` inbound log rows, [`COLUMNS`] parameters each.
+fn insert_sql(rows: usize) -> String {
+    let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; rows].join(", ");
+    format!(
+        "INSERT INTO inbound_log (received_at, source, ticket_id, event_key, outcome, reason, \
+         payload_excerpt) VALUES {values}"
+    )
+}
+
+/// Binds one entry's values from parameter `first` on.
+fn bind_entry(
+    stmt: &mut Statement<'_>,
+    first: usize,
+    entry: &InboundEntry,
+) -> rusqlite::Result<()> {
+    stmt.raw_bind_parameter(first, ms(entry.received_at))?;
+    stmt.raw_bind_parameter(first + 1, &entry.source)?;
+    stmt.raw_bind_parameter(first + 2, entry.ticket_id)?;
+    stmt.raw_bind_parameter(first + 3, &entry.event_key)?;
+    stmt.raw_bind_parameter(first + 4, entry.outcome)?;
+    stmt.raw_bind_parameter(first + 5, &entry.reason)?;
+    stmt.raw_bind_parameter(first + 6, entry.payload_excerpt.as_deref().map(excerpt))
+}
+
 impl Store {
     /// Logs one inbound change; returns its id.
     pub fn log_inbound(&self, entry: &InboundEntry) -> Result<i64, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "INSERT INTO inbound_log (received_at, source, ticket_id, event_key, outcome, reason, \
-             payload_excerpt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
-        stmt.execute(params![
-            ms(entry.received_at),
-            entry.source,
-            entry.ticket_id,
-            entry.event_key,
-            entry.outcome,
-            entry.reason,
-            entry.payload_excerpt.as_deref().map(excerpt),
-        ])?;
+        static ONE: LazyLock<String> = LazyLock::new(|| insert_sql(1));
+        let mut stmt = self.conn.prepare_cached(&ONE)?;
+        bind_entry(&mut stmt, 1, entry)?;
+        stmt.raw_execute()?;
         Ok(self.conn.last_insert_rowid())
     }
 
@@ -58,22 +77,11 @@ impl Store {
         const ROWS: usize = 64;
         let mut chunks = entries.chunks_exact(ROWS);
         if chunks.len() > 0 {
-            let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; ROWS].join(", ");
-            let mut stmt = self.conn.prepare_cached(&format!(
-                "INSERT INTO inbound_log (received_at, source, ticket_id, event_key, outcome, \
-                 reason, payload_excerpt) VALUES {values}"
-            ))?;
+            static MANY: LazyLock<String> = LazyLock::new(|| insert_sql(ROWS));
+            let mut stmt = self.conn.prepare_cached(&MANY)?;
             for chunk in chunks.by_ref() {
-                let mut i = 1;
-                for entry in chunk {
-                    stmt.raw_bind_parameter(i, ms(entry.received_at))?;
-                    stmt.raw_bind_parameter(i + 1, &entry.source)?;
-                    stmt.raw_bind_parameter(i + 2, entry.ticket_id)?;
-                    stmt.raw_bind_parameter(i + 3, &entry.event_key)?;
-                    stmt.raw_bind_parameter(i + 4, entry.outcome)?;
-                    stmt.raw_bind_parameter(i + 5, &entry.reason)?;
-                    stmt.raw_bind_parameter(i + 6, entry.payload_excerpt.as_deref().map(excerpt))?;
-                    i += 7;
+                for (n, entry) in chunk.iter().enumerate() {
+                    bind_entry(&mut stmt, 1 + n * COLUMNS, entry)?;
                 }
                 stmt.raw_execute()?;
             }
