@@ -656,3 +656,51 @@ async fn a_connection_test_costs_a_handful_of_requests_not_one_per_ticket() {
     );
     assert!(client.budget().last_5_min <= 5, "{}", client.budget());
 }
+
+#[tokio::test]
+async fn an_absurd_retry_after_is_clamped_not_a_panic() {
+    let sim = sim().await;
+    let client = client_for(&sim.base_url());
+    // 31 million years: past the end of the calendar the client counts in.
+    sim.inject(fault(
+        FaultKind::RateLimited {
+            retry_after: Some(1_000_000_000_000_000),
+        },
+        1,
+    ));
+    let error = client
+        .list_tickets(&TicketQuery::default())
+        .await
+        .expect_err("limited");
+    let HaloError::RateLimited { retry_after } = error else {
+        panic!("expected RateLimited, got {error:?}");
+    };
+    assert!(
+        retry_after <= halo_api::retry::MAX_RETRY_AFTER,
+        "{retry_after:?}"
+    );
+    let wait = client.rate_limited_for().expect("the wait is exposed");
+    assert!(wait <= halo_api::retry::MAX_RETRY_AFTER, "{wait:?}");
+    // While limited, the client says so instead of calling Halo.
+    assert!(matches!(
+        client.statuses().await,
+        Err(HaloError::RateLimited { .. })
+    ));
+}
+
+#[tokio::test]
+async fn ticket_lists_carry_halos_clock_for_the_next_delta() {
+    let sim = sim().await;
+    let client = client_for(&sim.base_url());
+    assert_eq!(client.server_now(), None, "nothing heard from Halo yet");
+    let before = Utc::now() - chrono::Duration::seconds(2);
+    let list = client
+        .list_tickets(&TicketQuery::default())
+        .await
+        .expect("tickets");
+    let after = Utc::now() + chrono::Duration::seconds(2);
+    let date = list.server_date.expect("the Date header is exposed");
+    assert!(date >= before && date <= after, "{date}");
+    let server_now = client.server_now().expect("Halo's clock is known");
+    assert!(server_now >= before && server_now <= after, "{server_now}");
+}

@@ -168,6 +168,25 @@ impl ConnectionSettings {
         }
     }
 
+    /// An HTTP client with these timeouts; the token path passes
+    /// `Policy::none()` so the secret never follows a redirect.
+    pub(crate) fn http_client(
+        &self,
+        redirects: reqwest::redirect::Policy,
+    ) -> Result<reqwest::Client, HaloError> {
+        reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.request_timeout)
+            .redirect(redirects)
+            .user_agent(concat!("halo-notifier/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| HaloError::Network {
+                operation: crate::error::Operation::Discover,
+                detail: e.to_string(),
+                timed_out: false,
+            })
+    }
+
     /// Validates an explicit auth server with the same rules as the instance.
     pub fn with_auth_server(mut self, auth_server: &str) -> Result<Self, HaloError> {
         let trimmed = auth_server.trim().trim_end_matches('/');

@@ -74,6 +74,19 @@ pub enum HaloError {
     TokenRefused { status: u16, detail: String },
 
     #[error(
+        "the token request to {url} was answered with a redirect to {location}; the client secret is never sent to a redirected address: check that the Halo address is the one your browser ends up at (https, exact host name), or set the authorisation server explicitly (auth_server in the config)"
+    )]
+    TokenRedirected { url: String, location: String },
+
+    #[error(
+        "Halo's /api/authinfo names the authorisation server {discovered}, which is not on {instance}; the client secret is only sent to the instance's own address unless you say otherwise: if that server is right, set it as auth_server in the config"
+    )]
+    ForeignAuthServer {
+        discovered: String,
+        instance: String,
+    },
+
+    #[error(
         "Halo rejected the access token even after renewing it ({detail}); check that the API application is active and its agent is enabled"
     )]
     Unauthorized { detail: String },
@@ -143,9 +156,27 @@ impl HaloError {
                 | HaloError::InsecureUrl { .. }
                 | HaloError::BadCredentials { .. }
                 | HaloError::TokenRefused { .. }
+                | HaloError::TokenRedirected { .. }
+                | HaloError::ForeignAuthServer { .. }
                 | HaloError::Unauthorized { .. }
                 | HaloError::Forbidden { .. }
         )
+    }
+}
+
+/// A failure to reach Halo, with every cause in the chain (reqwest's own
+/// message alone says only "error sending request").
+pub(crate) fn network_error(operation: Operation, error: &reqwest::Error) -> HaloError {
+    let mut detail = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        detail.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    HaloError::Network {
+        operation,
+        detail,
+        timed_out: error.is_timeout(),
     }
 }
 

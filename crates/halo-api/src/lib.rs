@@ -2,21 +2,28 @@
 //! discovery, OAuth2 client credentials, typed models, paging and delta
 //! queries, and one error type that says what to do next.
 //!
-//! No Tauri or desktop dependency: the engine, the CLI and the app share it.
+//! Layers, each using only those above it: `connection` and `error`;
+//! `auth` (tokens) and `rate_limit`; `transport` (the one request path);
+//! `client` (the handle) with the calls in `endpoints/`. No Tauri or
+//! desktop dependency: the engine, the CLI and the app share it.
 
 mod auth;
+pub mod backoff;
 pub mod budget;
 mod client;
 pub mod clock;
 pub mod connection;
 pub mod dates;
 pub mod delta;
+mod endpoints;
 pub mod error;
 mod lenient;
 pub mod models;
 pub mod query;
+mod rate_limit;
 pub mod retry;
 pub mod statuses;
+mod transport;
 
 pub use budget::{BudgetReport, RequestBudget};
 pub use client::HaloClient;

@@ -278,6 +278,9 @@ pub struct TicketList {
     pub rejected: Vec<RejectedRecord>,
     /// Requests spent, for the budget display.
     pub pages: u32,
+    /// Halo's clock (its `Date` header) when it answered the first page:
+    /// the safe base for the next delta's `lastupdatefromdate`.
+    pub server_date: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Every model field name, per OpenAPI schema, for the fidelity test.
