@@ -1,6 +1,6 @@
-// Human-written durations ("90s", "5m", "1h30m") as they appear in config.
-// Display is canonical and exact, so a policy snapshot survives a serde round
-// trip unchanged.
+//! The workspace's one parser for human-written durations ("90s", "5m",
+//! "1h30m") in config files and on command lines. Display is canonical and
+//! exact, so a policy snapshot survives a serde round trip unchanged.
 
 use std::fmt;
 use std::str::FromStr;
@@ -28,6 +28,27 @@ pub enum DurationError {
     UnitOrder(String),
     #[error("\"{0}\" is too long to be a duration: use a smaller value")]
     Overflow(String),
+    #[error(
+        "\"{0}\" is longer than ten years (3650d), which cannot be meant: use a shorter duration"
+    )]
+    TooLong(String),
+    #[error("{what} of {value} is {problem}: use a duration from {min} to {max}")]
+    OutOfRange {
+        what: String,
+        value: HumanDuration,
+        problem: &'static str,
+        min: HumanDuration,
+        max: HumanDuration,
+    },
+}
+
+/// The longest duration the parser accepts. Anything longer is a typo, and
+/// refusing it keeps every `now + duration` inside chrono's calendar.
+pub const LONGEST: Duration = Duration::from_secs(3650 * 86_400);
+
+/// Parses a duration for a command-line flag (`value_parser = parse_std`).
+pub fn parse_std(text: &str) -> Result<Duration, DurationError> {
+    text.parse::<HumanDuration>().map(HumanDuration::as_std)
 }
 
 /// A [`Duration`] written the way people write it in config files.
@@ -61,6 +82,34 @@ impl HumanDuration {
 
     pub const fn is_zero(self) -> bool {
         self.0.is_zero()
+    }
+
+    /// Refuses a value outside `min..=max` with a message naming `what`
+    /// (e.g. "snooze"), for settings where zero or a huge value is a mistake.
+    pub fn within(self, what: &str, min: Duration, max: Duration) -> Result<Self, DurationError> {
+        let problem = if self.0 < min {
+            "too short"
+        } else if self.0 > max {
+            "too long"
+        } else {
+            return Ok(self);
+        };
+        Err(DurationError::OutOfRange {
+            what: what.to_owned(),
+            value: self,
+            problem,
+            min: HumanDuration(min),
+            max: HumanDuration(max),
+        })
+    }
+
+    /// The wall-clock time `self` after `at`, or chrono's last instant if
+    /// that lies past the end of its calendar: never a panic.
+    pub fn after(self, at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        chrono::TimeDelta::from_std(self.0)
+            .ok()
+            .and_then(|delta| at.checked_add_signed(delta))
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
     }
 }
 
@@ -149,6 +198,9 @@ impl FromStr for HumanDuration {
             }
         }
 
+        if total > LONGEST.as_nanos() {
+            return Err(DurationError::TooLong(text.to_owned()));
+        }
         let secs = u64::try_from(total / 1_000_000_000).map_err(|_| overflow())?;
         // The remainder is below 10^9, so it always fits.
         let subsec = u32::try_from(total % 1_000_000_000).map_err(|_| overflow())?;
@@ -247,7 +299,7 @@ mod tests {
         let odd = HumanDuration(Duration::new(93_784, 5_006_007));
         assert_eq!(odd.to_string(), "1d2h3m4s5ms6us7ns");
         assert_eq!(parse(&odd.to_string()), Ok(odd));
-        let max = HumanDuration(Duration::MAX);
+        let max = HumanDuration(LONGEST);
         assert_eq!(parse(&max.to_string()), Ok(max));
     }
 
@@ -278,7 +330,7 @@ mod tests {
         ));
         assert!(matches!(
             parse("999999999999999999999d"),
-            Err(DurationError::Overflow(_))
+            Err(DurationError::TooLong(_))
         ));
         assert!(
             parse("90")
@@ -286,6 +338,49 @@ mod tests {
                 .to_string()
                 .contains("e.g. \"90s\"")
         );
+    }
+
+    #[test]
+    fn durations_of_years_are_refused_with_the_limit() {
+        for absurd in ["3651d", "100000d", "87601h", "18446744073709551615s"] {
+            let err = parse(absurd).expect_err(absurd);
+            assert!(
+                matches!(err, DurationError::TooLong(_)),
+                "{absurd}: {err:?}"
+            );
+            assert!(err.to_string().contains("3650d"), "{err}");
+        }
+        assert_eq!(parse("3650d"), Ok(HumanDuration(LONGEST)));
+    }
+
+    #[test]
+    fn settings_refuse_zero_or_huge_with_the_allowed_range() {
+        let min = Duration::from_secs(60);
+        let max = Duration::from_secs(7 * 86_400);
+        let err = HumanDuration::ZERO
+            .within("snooze", min, max)
+            .expect_err("zero");
+        assert_eq!(
+            err.to_string(),
+            "snooze of 0s is too short: use a duration from 1m to 7d"
+        );
+        assert!(
+            HumanDuration::from_secs(8 * 86_400)
+                .within("snooze", min, max)
+                .is_err()
+        );
+        assert!(
+            HumanDuration::from_mins(5)
+                .within("snooze", min, max)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn adding_the_longest_duration_to_any_time_never_panics() {
+        let end = chrono::DateTime::<chrono::Utc>::MAX_UTC;
+        assert_eq!(HumanDuration(LONGEST).after(end), end);
+        assert_eq!(HumanDuration(Duration::MAX).after(chrono::Utc::now()), end);
     }
 
     #[test]

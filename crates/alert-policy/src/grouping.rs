@@ -1,6 +1,6 @@
-// Flood control: when many tickets arrive for one team at once (an outage),
-// show one summary instead of a wall of popups. Only the *first* notification
-// of an alert is grouped; every alert still exists and escalates on its own.
+//! Flood control: when many tickets arrive for one team at once (an outage),
+//! show one summary instead of a wall of popups. Only the *first* notification
+//! of an alert is grouped; every alert still exists and escalates on its own.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

@@ -9,7 +9,7 @@ pub mod schedule;
 pub mod template;
 pub mod urgency;
 
-pub use duration::{DurationError, HumanDuration};
+pub use duration::{DurationError, HumanDuration, LONGEST, parse_std};
 pub use escalation::{
     EscalationCursor, EscalationPolicy, EscalationStep, FirePoint, FirePoints, Firing, PolicyError,
     PolicySet,

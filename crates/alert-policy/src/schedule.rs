@@ -1,6 +1,6 @@
-// Duty hours and quiet hours: whether a technician should be interrupted now,
-// in their own time zone's wall-clock time (DST handled by chrono-tz), and
-// when duty next begins so a digest can wait for it.
+//! Duty hours and quiet hours: whether a technician should be interrupted now,
+//! in their own time zone's wall-clock time (DST handled by chrono-tz), and
+//! when duty next begins so a digest can wait for it.
 
 use std::fmt;
 use std::str::FromStr;

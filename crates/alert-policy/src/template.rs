@@ -1,6 +1,6 @@
-// Notification text from user-editable templates over ticket fields, with
-// the tidying (whitespace, control characters, length caps) that keeps
-// hostile or sprawling ticket text from wrecking a desktop notification.
+//! Notification text from user-editable templates over ticket fields, with
+//! the tidying (whitespace, control characters, length caps) that keeps
+//! hostile or sprawling ticket text from wrecking a desktop notification.
 
 mod html;
 

@@ -1,5 +1,5 @@
-// How loudly a notification asks for attention. Ordered so that "at least
-// critical" style comparisons read naturally (`Low < Normal < Critical`).
+//! How loudly a notification asks for attention. Ordered so that "at least
+//! critical" style comparisons read naturally (`Low < Normal < Critical`).
 
 use std::fmt;
 use std::str::FromStr;

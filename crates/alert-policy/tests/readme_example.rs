@@ -1,5 +1,5 @@
-// Keeps the README honest: its TOML example must deserialise into this
-// crate's types exactly as documented, and bad values must say what to fix.
+//! Keeps the README honest: its TOML example must deserialise into this
+//! crate's types exactly as documented, and bad values must say what to fix.
 
 use alert_policy::{
     Delivery, DutySchedule, EscalationCursor, GroupingRule, HumanDuration, PolicySet, Templates,

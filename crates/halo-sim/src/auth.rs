@@ -1,6 +1,6 @@
-// The authorisation server's state: issued bearer tokens with their scopes and
-// expiry, and the permission each API call needs. Expiry uses the real clock
-// so clients' renewal logic is exercised as it would be against Halo.
+//! The authorisation server's state: issued bearer tokens with their scopes and
+//! expiry, and the permission each API call needs. Expiry uses the real clock
+//! so clients' renewal logic is exercised as it would be against Halo.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

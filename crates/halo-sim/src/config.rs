@@ -1,5 +1,5 @@
-// How one simulated tenant is set up: credentials, scopes, quirks to imitate.
-// Defaults give a Halo-hosted tenant "demo" whose application may do everything.
+//! How one simulated tenant is set up: credentials, scopes, quirks to imitate.
+//! Defaults give a Halo-hosted tenant "demo" whose application may do everything.
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
-// Halo's date strings: three forms mixed within one response, plus sentinel
-// "no date" values. The simulator varies the form per object and field so
-// clients meet all of them; internally every date is a `DateTime<Utc>`.
+//! Halo's date strings: three forms mixed within one response, plus sentinel
+//! "no date" values. The simulator varies the form per object and field so
+//! clients meet all of them; internally every date is a `DateTime<Utc>`.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, SubsecRound, Timelike, Utc};
 

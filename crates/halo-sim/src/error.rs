@@ -1,5 +1,5 @@
-// Errors the simulator's library API reports to its caller (tests, the binary).
-// Wire-level errors that Halo itself sends live in `halo_error.rs`.
+//! Errors the simulator's library API reports to its caller (tests, the binary).
+//! Wire-level errors that Halo itself sends live in `halo_error.rs`.
 
 use std::net::SocketAddr;
 

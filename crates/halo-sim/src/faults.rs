@@ -1,6 +1,6 @@
-// Scripted misbehaviour: a queue of faults, each answering the next `times`
-// matching requests in place of the normal answer (or on top of it).
-// Control requests (`/_sim/*`) are never affected.
+//! Scripted misbehaviour: a queue of faults, each answering the next `times`
+//! matching requests in place of the normal answer (or on top of it).
+//! Control requests (`/_sim/*`) are never affected.
 
 use std::time::Duration;
 

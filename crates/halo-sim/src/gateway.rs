@@ -1,6 +1,6 @@
-// The path every request takes before a route sees it: IIS-style
-// case-insensitive paths, recording, injected faults, the rate limit and the
-// bearer-token check. Control requests (`/_sim/*`) skip all but the first.
+//! The path every request takes before a route sees it: IIS-style
+//! case-insensitive paths, recording, injected faults, the rate limit and the
+//! bearer-token check. Control requests (`/_sim/*`) skip all but the first.
 
 use std::net::SocketAddr;
 use std::sync::Arc;

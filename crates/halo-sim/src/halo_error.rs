@@ -1,6 +1,6 @@
-// The error answers Halo gives, in the four body shapes seen in the wild
-// (`{error}`, `{Message}`, `{ClassName, Message}`, `{resultCode, errorMessage}`)
-// plus ASP.NET's field-keyed validation body and the 429 plain text.
+//! The error answers Halo gives, in the four body shapes seen in the wild
+//! (`{error}`, `{Message}`, `{ClassName, Message}`, `{resultCode, errorMessage}`)
+//! plus ASP.NET's field-keyed validation body and the 429 plain text.
 
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};

@@ -1,5 +1,5 @@
-// Starting a simulator and owning its lifetime: the server task runs until the
-// handle is shut down or dropped.
+//! Starting a simulator and owning its lifetime: the server task runs until the
+//! handle is shut down or dropped.
 
 use std::net::SocketAddr;
 use std::ops::Deref;

@@ -12,7 +12,6 @@ mod auth;
 mod config;
 pub mod control;
 mod dates;
-mod duration;
 mod error;
 mod faults;
 mod gateway;
@@ -34,7 +33,6 @@ mod wire;
 
 pub use config::SimConfig;
 pub use dates::{NO_DATE_0001, NO_DATE_1900, parse_halo_date};
-pub use duration::{DurationParseError, parse_duration};
 pub use error::{SimError, SimResult};
 pub use faults::{Fault, FaultKind};
 pub use generator::GeneratorHandle;

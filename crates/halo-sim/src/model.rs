@@ -1,5 +1,5 @@
-// The tenant's records as the simulator keeps them: plain typed values with
-// UTC dates. How they look on the wire is `wire.rs`'s business.
+//! The tenant's records as the simulator keeps them: plain typed values with
+//! UTC dates. How they look on the wire is `wire.rs`'s business.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,6 @@
-// Halo keeps a plain-text twin (`details`, `note`) of the HTML an end user or
-// agent wrote (`details_html`, `note_html`); this derives it, loosely, the way
-// a mail client's "view as text" would. It never fails on odd markup.
+//! Halo keeps a plain-text twin (`details`, `note`) of the HTML an end user or
+//! agent wrote (`details_html`, `note_html`); this derives it, loosely, the way
+//! a mail client's "view as text" would. It never fails on odd markup.
 
 /// Strips tags, drops `<script>`/`<style>` bodies, turns block ends into line
 /// breaks and decodes the common entities.

@@ -1,6 +1,6 @@
-// Halo-hosted instances allow 300 requests per rolling 5 minutes. The sim keeps
-// one budget for the whole tenant (Halo's real scope is unknown: per
-// application, tenant or address), counting only requests it lets through.
+//! Halo-hosted instances allow 300 requests per rolling 5 minutes. The sim keeps
+//! one budget for the whole tenant (Halo's real scope is unknown: per
+//! application, tenant or address), counting only requests it lets through.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};

@@ -1,6 +1,6 @@
-// Every request a client sends (except to `/_sim`), with the answer's status,
-// so tests can assert what a client did: which filters, how often it fetched
-// a token, whether it sent its credentials.
+//! Every request a client sends (except to `/_sim`), with the answer's status,
+//! so tests can assert what a client did: which filters, how often it fetched
+//! a token, whether it sent its credentials.
 
 use std::collections::VecDeque;
 

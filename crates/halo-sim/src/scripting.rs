@@ -1,6 +1,6 @@
-// The in-process scripting API tests use to play the tenant's other users:
-// technicians changing tickets, customers replying, Halo misbehaving. Every
-// method is cheap and synchronous except webhook delivery.
+//! The in-process scripting API tests use to play the tenant's other users:
+//! technicians changing tickets, customers replying, Halo misbehaving. Every
+//! method is cheap and synchronous except webhook delivery.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -253,6 +253,6 @@ impl SimControl {
 
     /// Logs a new realistic ticket every `interval` until the handle is dropped.
     pub fn start_generator(&self, interval: Duration) -> GeneratorHandle {
-        GeneratorHandle::start(self.clone(), interval)
+        GeneratorHandle::start(self.shared.clone(), interval)
     }
 }

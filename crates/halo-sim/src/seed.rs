@@ -1,6 +1,6 @@
-// The demo tenant: lookups shaped like a fresh Halo instance and a spread of
-// realistic tickets (some hostile HTML among them). Seeded randomness keeps
-// every run identical apart from dates, which are relative to "now".
+//! The demo tenant: lookups shaped like a fresh Halo instance and a spread of
+//! realistic tickets (some hostile HTML among them). Seeded randomness keeps
+//! every run identical apart from dates, which are relative to "now".
 
 use chrono::{DateTime, Duration, Utc};
 

@@ -1,6 +1,6 @@
-// The accept loop. Connections are driven by hyper directly (not axum::serve)
-// so that a request can end with the socket closed and no response at all:
-// the gateway's error makes hyper abandon the connection.
+//! The accept loop. Connections are driven by hyper directly (not axum::serve)
+//! so that a request can end with the socket closed and no response at all:
+//! the gateway's error makes hyper abandon the connection.
 
 use std::net::SocketAddr;
 use std::sync::Arc;

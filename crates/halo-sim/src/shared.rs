@@ -1,6 +1,6 @@
-// The state one running simulator shares between its HTTP tasks, the
-// in-process scripting API and the generator. Each part has its own lock,
-// held only for short synchronous work and never across an await.
+//! The state one running simulator shares between its HTTP tasks, the
+//! in-process scripting API and the generator. Each part has its own lock,
+//! held only for short synchronous work and never across an await.
 
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;

@@ -1,6 +1,6 @@
-// The tenant's data and the rules Halo applies when it changes: status changes
-// that close or reopen, actions that move `last_update`, reassignment.
-// Everything here is synchronous and runs under one lock.
+//! The tenant's data and the rules Halo applies when it changes: status changes
+//! that close or reopen, actions that move `last_update`, reassignment.
+//! Everything here is synchronous and runs under one lock.
 
 use std::collections::{BTreeMap, HashMap};
 

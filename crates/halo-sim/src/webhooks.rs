@@ -1,6 +1,6 @@
-// Outgoing webhooks as Halo sends them: native webhook payloads, and the
-// custom-integration bodies ilert and SIGNL4 tell users to configure, rendered
-// either as proper JSON or the naive way a quoted template pastes raw text.
+//! Outgoing webhooks as Halo sends them: native webhook payloads, and the
+//! custom-integration bodies ilert and SIGNL4 tell users to configure, rendered
+//! either as proper JSON or the naive way a quoted template pastes raw text.
 
 use std::fmt::Write as _;
 

@@ -1,6 +1,6 @@
-// Halo's JSON for each record type: field names and types from the OpenAPI
-// schemas (`Faults`, `Actions`, `TStatus`, `SectionDetail`, `Uname`, `Policy`,
-// `TOutcome`), dates in Halo's mixed forms, and Halo's habit of omitting nulls.
+//! Halo's JSON for each record type: field names and types from the OpenAPI
+//! schemas (`Faults`, `Actions`, `TStatus`, `SectionDetail`, `Uname`, `Policy`,
+//! `TOutcome`), dates in Halo's mixed forms, and Halo's habit of omitting nulls.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};

@@ -1,6 +1,6 @@
-// Reduces ticket HTML (written by end users, so treat it as hostile) to plain
-// text for a notification. A single linear scan with no tree and no recursion:
-// input size or nesting depth cannot make it slow, deep or panic.
+//! Reduces ticket HTML (written by end users, so treat it as hostile) to plain
+//! text for a notification. A single linear scan with no tree and no recursion:
+//! input size or nesting depth cannot make it slow, deep or panic.
 
 /// Elements whose content is never text for a reader.
 const HIDDEN: &[&str] = &["script", "style", "title", "template", "noscript", "iframe"];

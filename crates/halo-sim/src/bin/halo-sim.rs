@@ -5,10 +5,11 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use alert_policy::parse_std as parse_duration;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use halo_sim::control::{FaultSpec, WebhookSpec};
-use halo_sim::{ErrorShape, RecordedRequest, SimConfig, parse_duration};
+use halo_sim::{ErrorShape, RecordedRequest, SimConfig};
 use serde_json::{Value, json};
 
 #[derive(Debug, Parser)]

@@ -1,6 +1,6 @@
-// Request and response bodies of the control API. Faults and webhooks are
-// described with strings here (as typed on a command line) and turned into
-// the library's types by `to_fault` / `parts`.
+//! Request and response bodies of the control API. Faults and webhooks are
+//! described with strings here (as typed on a command line) and turned into
+//! the library's types by `to_fault` / `parts`.
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
-// The `/_sim/*` control API: the in-process scripting API over HTTP, for the
-// CLI and for driving a demo from a shell. No Halo auth; loopback only unless
-// configured otherwise (the gateway checks).
+//! The `/_sim/*` control API: the in-process scripting API over HTTP, for the
+//! CLI and for driving a demo from a shell. No Halo auth; loopback only unless
+//! configured otherwise (the gateway checks).
 
 mod dto;
 mod routes;

@@ -1,5 +1,5 @@
-// Handlers of `/_sim/*`: thin wrappers over `SimControl`, answering JSON and
-// `{"error": ...}` on bad input.
+//! Handlers of `/_sim/*`: thin wrappers over `SimControl`, answering JSON and
+//! `{"error": ...}` on bad input.
 
 use std::sync::Arc;
 

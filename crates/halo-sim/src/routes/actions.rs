@@ -1,5 +1,5 @@
-// `/api/Actions`: a ticket's history, and the array POST through which notes,
-// status changes and closures are recorded.
+//! `/api/Actions`: a ticket's history, and the array POST through which notes,
+//! status changes and closures are recorded.
 
 use std::sync::Arc;
 

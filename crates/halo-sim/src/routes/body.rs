@@ -1,6 +1,6 @@
-// Reading the JSON arrays Halo's POST endpoints take. Halo (Json.NET) is
-// lenient about numbers sent as strings; anything else of the wrong type is a
-// field-keyed 400, and a body that is not an array at all a ClassName 400.
+//! Reading the JSON arrays Halo's POST endpoints take. Halo (Json.NET) is
+//! lenient about numbers sent as strings; anything else of the wrong type is a
+//! field-keyed 400, and a body that is not an array at all a ClassName 400.
 
 use axum::body::Bytes;
 use axum::extract::Request;

@@ -1,6 +1,6 @@
-// The lookup lists a client reads once: statuses, teams, agents, priorities
-// and outcomes. Most are bare arrays; teams can be wrapped, as list endpoints
-// differ between Halo versions.
+//! The lookup lists a client reads once: statuses, teams, agents, priorities
+//! and outcomes. Most are bare arrays; teams can be wrapped, as list endpoints
+//! differ between Halo versions.
 
 use std::sync::Arc;
 

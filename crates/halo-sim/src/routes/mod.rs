@@ -1,6 +1,6 @@
-// Halo's REST surface: one module per resource, all mounted on lower-case
-// paths (the gateway lower-cases every request first). The permission check
-// and the id parsing every route shares live here.
+//! Halo's REST surface: one module per resource, all mounted on lower-case
+//! paths (the gateway lower-cases every request first). The permission check
+//! and the id parsing every route shares live here.
 
 mod actions;
 mod body;

@@ -1,6 +1,6 @@
-// Query parameters as Halo binds them: names case-insensitive, unknown names
-// ignored, empty values treated as absent, and a wrongly typed value refused
-// with ASP.NET's field-keyed 400.
+//! Query parameters as Halo binds them: names case-insensitive, unknown names
+//! ignored, empty values treated as absent, and a wrongly typed value refused
+//! with ASP.NET's field-keyed 400.
 
 use chrono::{DateTime, Utc};
 

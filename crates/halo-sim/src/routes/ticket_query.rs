@@ -1,5 +1,5 @@
-// `GET /api/Tickets` filters, ordering and paging, read from the query string
-// with Halo's spelling (`pageinate`, sic) and applied to the store.
+//! `GET /api/Tickets` filters, ordering and paging, read from the query string
+//! with Halo's spelling (`pageinate`, sic) and applied to the store.
 
 use std::cmp::Ordering;
 

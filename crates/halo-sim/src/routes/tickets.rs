@@ -1,5 +1,5 @@
-// `/api/Tickets`: the list with filters and paging, one ticket by id, and the
-// array POST that both updates and creates tickets.
+//! `/api/Tickets`: the list with filters and paging, one ticket by id, and the
+//! array POST that both updates and creates tickets.
 
 use std::sync::Arc;
 

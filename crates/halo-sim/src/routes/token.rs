@@ -1,6 +1,6 @@
-// The authorisation side: `GET /api/authinfo` (discovery, no token) and
-// `POST /auth/token` (client credentials). Validation order: tenant,
-// grant type, client credentials, scope.
+//! The authorisation side: `GET /api/authinfo` (discovery, no token) and
+//! `POST /auth/token` (client credentials). Validation order: tenant,
+//! grant type, client credentials, scope.
 
 use std::sync::Arc;
 
