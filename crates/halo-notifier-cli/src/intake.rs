@@ -29,6 +29,7 @@ pub async fn start_webhooks(config: &Config, handle: EngineHandle) -> Result<Rec
             bind: config.webhook.bind,
             token: WebhookToken::new(token)?,
             body_limit: DEFAULT_BODY_LIMIT,
+            limits: webhook_receiver::ReceiverLimits::default(),
         },
         Arc::new(handle),
     )
