@@ -44,7 +44,9 @@ impl DeltaTracker {
     }
 
     /// Keeps the tickets that are new or changed since they were last seen;
-    /// `poll_started` becomes the base of the next delta.
+    /// `poll_started` becomes the base of the next delta. Pass Halo's clock
+    /// ([`crate::TicketList::server_date`]) when known, so a local clock
+    /// that runs ahead cannot skip changes.
     pub fn accept(&mut self, tickets: Vec<Ticket>, poll_started: DateTime<Utc>) -> Vec<Ticket> {
         self.last_poll_started = Some(poll_started);
         tickets

@@ -16,7 +16,8 @@ use tower::ServiceExt as _;
 
 use crate::{ReceiverConfig, ReceiverError, ReceiverLimits, WebhookSink, handlers};
 
-/// A listening receiver.
+/// A listening receiver. Dropping it stops serving at once; call
+/// [`Receiver::shutdown`] to let requests in flight finish.
 pub struct Receiver {
     local_addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
