@@ -157,12 +157,16 @@ impl Transport {
             let answer = match request.send().await {
                 Ok(response) => {
                     let status = response.status();
-                    let headers = response.headers().clone();
+                    let header = |name| response.headers().get(name).cloned();
+                    let headers = (
+                        header(reqwest::header::DATE),
+                        header(reqwest::header::RETRY_AFTER),
+                    );
                     response.text().await.map(|text| (status, headers, text))
                 }
                 Err(error) => Err(error),
             };
-            let (status, headers, text) = match answer {
+            let (status, (date, retry_after), text) = match answer {
                 Ok(answer) => answer,
                 Err(error) => {
                     let wait =
@@ -173,7 +177,7 @@ impl Transport {
             };
             if status.is_success() {
                 self.rate.succeeded();
-                let server_date = self.note_server_date(&headers);
+                let server_date = self.note_server_date(date.as_ref());
                 return Ok(Reply {
                     body: parse_json(operation, &text)?,
                     server_date,
@@ -185,9 +189,7 @@ impl Transport {
                     self.auth.forget().await;
                 }
                 StatusCode::TOO_MANY_REQUESTS => {
-                    let retry_after = headers
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok());
+                    let retry_after = retry_after.as_ref().and_then(|v| v.to_str().ok());
                     self.rate
                         .limited(retry_after, self.clock.now(), &self.retry);
                 }
@@ -220,9 +222,11 @@ impl Transport {
         Ok(())
     }
 
-    fn note_server_date(&self, headers: &reqwest::header::HeaderMap) -> Option<DateTime<Utc>> {
-        let server = headers
-            .get(reqwest::header::DATE)
+    fn note_server_date(
+        &self,
+        date: Option<&reqwest::header::HeaderValue>,
+    ) -> Option<DateTime<Utc>> {
+        let server = date
             .and_then(|v| v.to_str().ok())
             .and_then(|v| DateTime::parse_from_rfc2822(v.trim()).ok())?
             .with_timezone(&Utc);

@@ -88,7 +88,7 @@ async fn serve(
                 Err(error) => {
                     // Out of file descriptors, usually: shed rather than spin.
                     tracing::warn!(%error, "webhook connection not accepted");
-                    tokio::task::yield_now().await;
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                     continue;
                 }
             },
