@@ -1,0 +1,2 @@
+// Entry point of settings.html.
+export {};
