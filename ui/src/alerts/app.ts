@@ -31,6 +31,8 @@ export class AlertsApp {
   private timer: ReturnType<typeof setInterval> | undefined;
   private loading: Promise<void> | null = null;
   private dirty = false;
+  /** Ends the document-level listeners when the window stops. */
+  private listeners = new AbortController();
   private notice = "";
   readonly now: () => Date;
 
@@ -66,6 +68,7 @@ export class AlertsApp {
   stop(): void {
     this.unlisten.forEach((u) => u());
     this.unlisten = [];
+    this.listeners.abort();
     if (this.timer !== undefined) clearInterval(this.timer);
   }
 
@@ -92,14 +95,23 @@ export class AlertsApp {
         else if (target.closest('[data-testid="alert-open"]')) void this.openDetail(id);
       });
     }
-    d.addEventListener("keydown", (event) => {
-      if (event.key !== "Escape" || this.selected === null) return;
-      event.preventDefault();
-      this.detail.escape();
-    });
-    d.addEventListener("visibilitychange", () => {
-      if (d.visibilityState === "visible") this.refreshAges();
-    });
+    const signal = this.listeners.signal;
+    d.addEventListener(
+      "keydown",
+      (event) => {
+        if (event.key !== "Escape" || this.selected === null) return;
+        event.preventDefault();
+        this.detail.escape();
+      },
+      { signal },
+    );
+    d.addEventListener(
+      "visibilitychange",
+      () => {
+        if (d.visibilityState === "visible") this.refreshAges();
+      },
+      { signal },
+    );
   }
 
   /** Reloads the lists (and the open detail); calls made meanwhile coalesce into one more. */
