@@ -264,3 +264,32 @@ describe("a hostile ticket", () => {
     expect(tid("field-user").textContent?.length).toBeLessThan(400);
   });
 });
+
+describe("keyboard and start-up", () => {
+  it("Enter in the custom snooze minutes snoozes", async () => {
+    await start();
+    await openDetail(1041);
+    const input = tid<HTMLInputElement>("snooze-custom-minutes");
+    input.value = "20";
+    input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true, cancelable: true }));
+    await vi.waitFor(() => expect(tid("detail-state").textContent).toMatch(/in 20 min/));
+  });
+
+  it("keeps focus on the control the user was on when the detail reloads", async () => {
+    await start();
+    await openDetail(1042);
+    tid("action-take").focus();
+    tid("action-take").click();
+    await vi.waitFor(() => expect(tid("field-assignee").textContent).toContain("You (demo)"));
+    expect(document.activeElement).toBe(tid("action-take"));
+  });
+
+  it("a window opened for one alert (?ticket=ID) shows it", async () => {
+    loadPage("alerts");
+    backend = new MockBackend({ now: () => clock });
+    app = new AlertsApp(document, backend, { now: () => clock, timers: false, search: "?ticket=1041" });
+    await app.start();
+    expect(app.selectedTicket).toBe(1041);
+    expect(tid("detail-title").textContent).toContain("#1041");
+  });
+});

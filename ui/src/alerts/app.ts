@@ -18,6 +18,8 @@ export const AGE_REFRESH_MS = 30_000;
 
 export interface AlertsOptions {
   now?: () => Date;
+  /** The page's query string (`?ticket=ID` opens that alert). */
+  search?: string;
   /** Set to false in tests that drive the clock themselves. */
   timers?: boolean;
 }
@@ -35,6 +37,7 @@ export class AlertsApp {
   private listeners = new AbortController();
   private notice = "";
   readonly now: () => Date;
+  private search: string;
 
   constructor(
     private doc: Document,
@@ -42,6 +45,7 @@ export class AlertsApp {
     options: AlertsOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
+    this.search = options.search ?? "";
     this.detail = new DetailView(byTestId("alert-detail", doc), {
       backend,
       now: this.now,
@@ -63,6 +67,10 @@ export class AlertsApp {
     );
     await Promise.all([this.reload(), this.loadStatus()]);
     byTestId("mock-badge", this.doc).hidden = this.backend.name !== "mock";
+    // A window opened for one alert (`alerts.html?ticket=ID`) shows it at once,
+    // even if the shell's focus-alert event came before the page listened.
+    const ticket = Number(new URLSearchParams(this.search).get("ticket"));
+    if (Number.isInteger(ticket) && ticket > 0) await this.openDetail(ticket);
   }
 
   stop(): void {

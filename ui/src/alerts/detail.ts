@@ -74,6 +74,9 @@ export class DetailView {
   }
 
   show(detail: AlertDetail): void {
+    // A live reload rebuilds the pane: keep keyboard focus on the same control.
+    const active = this.root.ownerDocument.activeElement;
+    const focusId = active && this.root.contains(active) ? active.getAttribute("data-testid") : null;
     const keepClose = this.closeFormOpen && this.detail?.alert.ticket_id === detail.alert.ticket_id;
     const savedForm = keepClose ? this.closeForm : null;
     this.detail = detail;
@@ -112,6 +115,11 @@ export class DetailView {
       this.timeline(detail),
     );
     if (!savedForm) this.closeForm = null;
+    if (focusId) {
+      const again = this.root.querySelector<HTMLElement>(`[data-testid="${focusId}"]`);
+      if (again && !(again as HTMLButtonElement).disabled) again.focus();
+      else this.focusTitle();
+    }
   }
 
   focusTitle(): void {
