@@ -293,3 +293,23 @@ describe("keyboard and start-up", () => {
     expect(tid("detail-title").textContent).toContain("#1041");
   });
 });
+
+describe("accessibility basics", () => {
+  it("every control in the detail and close form has a label, and ids are unique", async () => {
+    await start();
+    await openDetail(1042);
+    tid("action-close").click();
+    await vi.waitFor(() => expect(tid("close-form")).toBeTruthy());
+    const unlabelled = [...document.querySelectorAll<HTMLInputElement>("input, select, textarea")].filter(
+      (el) => (el.labels?.length ?? 0) === 0 && !el.getAttribute("aria-label"),
+    );
+    expect(unlabelled).toEqual([]);
+    const ids = [...document.querySelectorAll("[id]")].map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    // Within the detail, each test id names one element (list items aside).
+    const detailIds = [...tid("alert-detail").querySelectorAll("[data-testid]:not([data-testid=timeline-entry])")].map((e) =>
+      e.getAttribute("data-testid"),
+    );
+    expect(new Set(detailIds).size).toBe(detailIds.length);
+  });
+});

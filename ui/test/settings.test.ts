@@ -52,6 +52,16 @@ describe("paths and field kinds", () => {
     expect(pathAndParents("a.b.c")).toEqual(["a.b.c", "a.b", "a"]);
   });
 
+  it("treats __proto__ and constructor as ordinary keys (no prototype pollution)", () => {
+    const obj = JSON.parse('{"policies": {"__proto__": {"steps": []}}}') as Record<string, unknown>;
+    setPath(obj, "policies.__proto__.loop", true);
+    setPath(obj, "policies.constructor.loop", true);
+    expect(({} as Record<string, unknown>).loop).toBeUndefined();
+    expect(getPath(obj, "policies.__proto__.loop")).toBe(true);
+    expect(getPath(obj, "policies.constructor.loop")).toBe(true);
+    expect(getPath({}, "toString")).toBeUndefined();
+  });
+
   it("turns typed text into JSON and back", () => {
     expect(parseValue("teams", "Service Desk, 2")).toEqual({ ok: true, value: ["Service Desk", 2] });
     expect(formatValue("teams", ["Service Desk", 2])).toBe("Service Desk, 2");
@@ -341,5 +351,22 @@ describe("the settings window", () => {
     tid("settings-revert").click();
     expect(tid<HTMLInputElement>("field-halo.url").value).toBe("https://yourcompany.halopsa.com");
     expect(tid("unsaved").hidden).toBe(true);
+  });
+});
+
+describe("accessibility basics", () => {
+  it("every settings control has a label and every button a name", async () => {
+    await start();
+    tid("regenerate-token").click();
+    await vi.waitFor(() => expect(tid("webhook-setup").hidden).toBe(false));
+    const unlabelled = [...document.querySelectorAll<HTMLInputElement>("input, select, textarea")]
+      .filter((el) => !el.classList.contains("visually-hidden"))
+      .filter((el) => (el.labels?.length ?? 0) === 0 && !el.getAttribute("aria-label"))
+      .map((el) => el.dataset.testid ?? el.outerHTML);
+    expect(unlabelled).toEqual([]);
+    const nameless = [...document.querySelectorAll("button")].filter((b) => !b.textContent?.trim() && !b.getAttribute("aria-label"));
+    expect(nameless).toEqual([]);
+    const testids = [...document.querySelectorAll("[data-testid]:not([data-testid=team-option])")].map((e) => e.getAttribute("data-testid"));
+    expect(new Set(testids).size).toBe(testids.length);
   });
 });

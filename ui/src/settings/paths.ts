@@ -8,10 +8,18 @@ export function normalisePath(path: string): Path {
   return path.replace(/\[(\d+)\]/g, ".$1").replace(/^\./, "");
 }
 
+// Own properties only, written with defineProperty: a key such as
+// "__proto__" or "constructor" (a policy may be called anything) then stays
+// an ordinary key, and Tauri's frozen Object.prototype is never written to.
+const own = (obj: object, key: string) => Object.prototype.hasOwnProperty.call(obj, key);
+function put(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
 export function getPath(obj: unknown, path: Path): unknown {
   let cur: unknown = obj;
   for (const key of normalisePath(path).split(".")) {
-    if (cur === null || typeof cur !== "object") return undefined;
+    if (cur === null || typeof cur !== "object" || !own(cur, key)) return undefined;
     cur = (cur as Record<string, unknown>)[key];
   }
   return cur;
@@ -23,12 +31,12 @@ export function setPath(obj: Record<string, unknown>, path: Path, value: unknown
   let cur: Record<string, unknown> = obj;
   keys.forEach((key, i) => {
     if (i === keys.length - 1) {
-      cur[key] = value;
+      put(cur, key, value);
       return;
     }
-    const next = cur[key];
+    const next = own(cur, key) ? cur[key] : undefined;
     if (next === null || typeof next !== "object") {
-      cur[key] = /^\d+$/.test(keys[i + 1] ?? "") ? [] : {};
+      put(cur, key, /^\d+$/.test(keys[i + 1] ?? "") ? [] : {});
     }
     cur = cur[key] as Record<string, unknown>;
   });
