@@ -212,10 +212,9 @@ export class AlertsApp {
     byTestId("demo-banner", d).hidden = status.mode !== "demo";
     const intake = byTestId("intake-status", d);
     if (!status.intake.ok) {
-      const since = status.intake.last_poll_at
-        ? ` (last good contact ${ageText(status.intake.last_poll_at, this.now())} ago)`
-        : "";
-      intake.textContent = `Not receiving tickets: ${plain(status.intake.problem, 500) || "Halo cannot be reached"}${since.replace("just now ago", "just now")}`;
+      const age = status.intake.last_poll_at ? ageText(status.intake.last_poll_at, this.now()) : null;
+      const since = age === null ? "" : age === "just now" ? " (last poll just now)" : ` (last poll ${age} ago)`;
+      intake.textContent = `Not receiving tickets: ${plain(status.intake.problem, 500) || "Halo cannot be reached"}${since}`;
       intake.hidden = false;
     } else {
       intake.textContent = "";
