@@ -313,3 +313,19 @@ describe("accessibility basics", () => {
     expect(new Set(detailIds).size).toBe(detailIds.length);
   });
 });
+
+describe("live reloads leave the user's work alone", () => {
+  it("another alert changing keeps the typed snooze minutes and the open close form", async () => {
+    await start();
+    await openDetail(1042);
+    tid<HTMLInputElement>("snooze-custom-minutes").value = "45";
+    tid("action-close").click();
+    await vi.waitFor(() => expect(tid("close-form")).toBeTruthy());
+    tid<HTMLTextAreaElement>("close-note").value = "half-written note";
+    await backend.acknowledge(1041);
+    await vi.waitFor(() => expect(openIds()).not.toContain(1041));
+    await app.reload();
+    expect(tid<HTMLInputElement>("snooze-custom-minutes").value).toBe("45");
+    expect(tid<HTMLTextAreaElement>("close-note").value).toBe("half-written note");
+  });
+});

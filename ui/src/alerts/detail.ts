@@ -45,6 +45,7 @@ export class DetailView {
   private detail: AlertDetail | null = null;
   private statuses: ClosedStatus[] | null = null;
   private closeForm: HTMLFormElement | null = null;
+  private shownJson = "";
 
   constructor(
     root: HTMLElement,
@@ -74,6 +75,13 @@ export class DetailView {
   }
 
   show(detail: AlertDetail): void {
+    // Live reloads come for any alert's change: leave this one alone (and
+    // whatever the user is typing in it) unless it changed.
+    const json = JSON.stringify(detail);
+    if (json === this.shownJson && this.root.childElementCount > 0) return;
+    this.shownJson = json;
+    const sameTicket = this.detail?.alert.ticket_id === detail.alert.ticket_id;
+    const minutes = sameTicket ? (this.root.querySelector<HTMLInputElement>('[data-testid="snooze-custom-minutes"]')?.value ?? "") : "";
     // A live reload rebuilds the pane: keep keyboard focus on the same control.
     const active = this.root.ownerDocument.activeElement;
     const focusId = active && this.root.contains(active) ? active.getAttribute("data-testid") : null;
@@ -115,6 +123,8 @@ export class DetailView {
       this.timeline(detail),
     );
     if (!savedForm) this.closeForm = null;
+    const custom = this.root.querySelector<HTMLInputElement>('[data-testid="snooze-custom-minutes"]');
+    if (custom) custom.value = minutes;
     if (focusId) {
       const again = this.root.querySelector<HTMLElement>(`[data-testid="${focusId}"]`);
       if (again && !(again as HTMLButtonElement).disabled) again.focus();
