@@ -108,7 +108,16 @@ export class DetailView {
     });
     back.addEventListener("click", () => this.host.close());
 
-    const body = h("div", { class: "ticket-details", "data-testid": "detail-body", dir: "auto" });
+    // Focusable, so keyboard users can scroll long details (WebKit does not
+    // make scroll containers focusable by itself).
+    const body = h("div", {
+      class: "ticket-details",
+      "data-testid": "detail-body",
+      dir: "auto",
+      tabindex: "0",
+      role: "region",
+      "aria-label": "Ticket details",
+    });
     renderDetails(body, detail.detailsHtml, a.ticket.details_text, () => void this.run("open", () => this.host.backend.openInHalo(a.ticket_id)));
 
     this.root.replaceChildren(
