@@ -69,6 +69,17 @@ describe("the list", () => {
     expect(tid("alert-age", row(1042)).textContent).toBe("1 h 7 min");
   });
 
+  it("the detail's countdown to the next reminder moves with the clock", async () => {
+    await start();
+    await openDetail(1039);
+    expect(tid("detail-state").textContent).toBe("Snoozed: reminds you again in 40 min");
+    clock = new Date(NOW.getTime() + 30 * 60_000);
+    app.refreshAges();
+    expect(tid("detail-state").textContent).toBe("Snoozed: reminds you again in 10 min");
+    expect(tid("field-next").textContent).toMatch(/in 10 min/);
+    expect(tid("detail-age").textContent).toBe("2 h 40 min");
+  });
+
   it("shows a ticket that arrives while the window is open", async () => {
     await start("empty=1");
     expect(tid("empty-open").hidden).toBe(false);

@@ -245,6 +245,7 @@ export class AlertsApp {
     this.doc.querySelectorAll<HTMLElement>("[data-since]").forEach((el) => {
       el.textContent = ageText(el.dataset.since, now);
     });
+    this.detail.refreshTimes();
   }
 
   // ---- actions and detail ----

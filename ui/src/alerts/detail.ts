@@ -141,6 +141,17 @@ export class DetailView {
     }
   }
 
+  /** The clock moved on: "next reminder in 5 min" and the like. */
+  refreshTimes(): void {
+    const a = this.detail?.alert;
+    if (!a || this.root.childElementCount === 0) return;
+    const now = this.host.now();
+    const state = this.root.querySelector('[data-testid="detail-state"]');
+    if (state) state.textContent = stateLine(a, now);
+    const next = this.root.querySelector('[data-testid="field-next"] dd');
+    if (next) next.textContent = nextText(a, now);
+  }
+
   focusTitle(): void {
     this.root.querySelector<HTMLElement>('[data-testid="detail-title"]')?.focus();
   }
@@ -388,7 +399,7 @@ export class DetailView {
     row("escalation", "Escalation", escalationText(a));
     row("age", "Age", ageElement(a, now, "detail-age"));
     row("raised", "Raised", clockText(a.created_at));
-    row("next", "Next notification", a.next_notification_at ? `${untilText(a.next_notification_at, now)} (${clockText(a.next_notification_at)})` : "");
+    row("next", "Next notification", nextText(a, now));
     row("updated", "Ticket updated", clockText(t.last_update));
     return dl;
   }
@@ -414,6 +425,10 @@ export class DetailView {
 
 function errorLine(name: string): HTMLElement {
   return h("p", { class: "action-error", "data-testid": `error-${name}`, role: "alert", hidden: true });
+}
+
+function nextText(a: AlertView, now: Date): string {
+  return a.next_notification_at ? `${untilText(a.next_notification_at, now)} (${clockText(a.next_notification_at)})` : "";
 }
 
 function stateLine(a: AlertView, now: Date): string {
