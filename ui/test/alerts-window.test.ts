@@ -295,10 +295,13 @@ describe("keyboard and start-up", () => {
     expect(document.activeElement).toBe(tid("action-take"));
   });
 
-  it("a window opened for one alert (?ticket=ID) shows it", async () => {
+  it.each([
+    [{ search: "?ticket=1041" }],
+    [{ hash: "#ticket=1041" }],
+  ])("a window opened for one alert (%o) shows it", async (where) => {
     loadPage("alerts");
     backend = new MockBackend({ now: () => clock });
-    app = new AlertsApp(document, backend, { now: () => clock, timers: false, search: "?ticket=1041" });
+    app = new AlertsApp(document, backend, { now: () => clock, timers: false, ...where });
     await app.start();
     expect(app.selectedTicket).toBe(1041);
     expect(tid("detail-title").textContent).toContain("#1041");
