@@ -261,6 +261,18 @@ describe("the settings window", () => {
     expect(sent).toHaveLength(2);
   });
 
+  it("Test connection's field errors are shown next to the field as well", async () => {
+    await start();
+    vi.spyOn(backend, "testConnection").mockRejectedValueOnce({
+      kind: "validation",
+      message: "some settings need fixing: see the marked fields",
+      fields: { "halo.url": "enter your Halo address" },
+    });
+    tid("test-connection").click();
+    await vi.waitFor(() => expect(tid("connection-error").textContent).toMatch(/some settings need fixing/));
+    expect(tid("error-halo.url").textContent).toBe("enter your Halo address");
+  });
+
   it("teams are picked from the list Halo returns", async () => {
     await start();
     const labels = () => [...document.querySelectorAll('[data-testid="team-option"]')].map((b) => (b as HTMLInputElement).labels?.[0]?.textContent);

@@ -232,8 +232,11 @@ export class SettingsApp {
     out.replaceChildren(h("p", { text: "Testing…" }));
     try {
       renderReport(out, await this.backend.testConnection(formForSave(this.form)));
-    } catch (e) {
-      out.replaceChildren(h("p", { class: "action-error", "data-testid": "connection-error", role: "alert", text: toCommandError(e).message }));
+    } catch (raw) {
+      const e = toCommandError(raw);
+      out.replaceChildren(h("p", { class: "action-error", "data-testid": "connection-error", role: "alert", text: e.message }));
+      // "Enter your Halo address" and the like belong next to the field too.
+      if (e.fields) placeErrors(byTestId("settings-form", this.doc), e.fields);
     } finally {
       button.disabled = false;
     }
@@ -251,9 +254,11 @@ export class SettingsApp {
       try {
         this.teams = await this.backend.listTeams(formForSave(this.form));
         this.renderTeams(teamBox);
-      } catch (e) {
-        loadError.textContent = toCommandError(e).message;
+      } catch (raw) {
+        const e = toCommandError(raw);
+        loadError.textContent = e.message;
         loadError.hidden = false;
+        if (e.fields) placeErrors(byTestId("settings-form", this.doc), e.fields);
       } finally {
         load.disabled = false;
       }
