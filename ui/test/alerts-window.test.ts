@@ -200,7 +200,9 @@ describe("detail and actions", () => {
     expect(document.activeElement).toBe(tid("close-status"));
     const statuses = [...tid<HTMLSelectElement>("close-status").options].map((o) => o.textContent);
     expect(statuses).toEqual(["Choose a closing status…", "Closed", "Resolved", "Cancelled"]);
+    expect(tid<HTMLSelectElement>("close-status").value).toBe("9");
 
+    tid<HTMLSelectElement>("close-status").value = "";
     tid("close-continue").click();
     expect(tid("close-status-error").textContent).toMatch(/Choose the status/);
     expect(tid("close-confirm-step").hidden).toBe(true);

@@ -281,7 +281,10 @@ export class DetailView {
     const select = h("select", { id: "close-status", "data-testid": "close-status", required: true });
     select.append(h("option", { value: "", text: "Choose a closing status…" }));
     for (const s of statuses) select.append(h("option", { value: String(s.id), text: plain(s.name, 100) }));
-    if (statuses.length === 1) select.value = String(statuses[0]?.id);
+    // Start on Halo's usual "Closed" (else the first closed status): the
+    // confirmation step names the status before anything is sent.
+    const usual = statuses.find((s) => s.name.trim().toLowerCase() === "closed") ?? statuses[0];
+    if (usual) select.value = String(usual.id);
     const note = h("textarea", { id: "close-note", "data-testid": "close-note", rows: "3", maxlength: "10000", placeholder: "What was done (added to the ticket as a note)" });
     const edit = h(
       "div",
