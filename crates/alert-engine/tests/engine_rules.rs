@@ -445,7 +445,7 @@ fn closing_from_the_app_queues_the_write_and_resolves() {
         .unwrap();
     let outbox = engine.outbox(Some(OutboxState::Pending)).unwrap();
     assert_eq!(outbox.len(), 1);
-    assert_eq!(outbox[0].kind, "close");
+    assert_eq!(outbox[0].kind, alert_store::OutboxKind::Close);
     assert!(outbox[0].payload_json.contains("Fixed the printer"));
     let all = engine.list(AlertFilter::All).unwrap();
     assert_eq!(all[0].state, AlertState::Resolved);
@@ -469,14 +469,17 @@ fn acknowledging_can_take_the_ticket_and_leave_a_note_in_halo() {
         .ingest(&polled(ticket(21, 2, None, now), now), now)
         .unwrap();
     engine.acknowledge(21, "Alex Tech", now).unwrap();
-    let kinds: Vec<String> = engine
+    let kinds: Vec<alert_store::OutboxKind> = engine
         .outbox(Some(OutboxState::Pending))
         .unwrap()
         .into_iter()
         .map(|o| o.kind)
         .collect();
     assert_eq!(kinds.len(), 2);
-    assert!(kinds.contains(&"take".to_owned()) && kinds.contains(&"note".to_owned()));
+    assert!(
+        kinds.contains(&alert_store::OutboxKind::Take)
+            && kinds.contains(&alert_store::OutboxKind::Note)
+    );
 }
 
 #[test]

@@ -53,6 +53,6 @@ pub use migrations::SCHEMA_VERSION;
 pub use store::{Store, StoreTx};
 pub use types::{
     AlertFilter, AlertId, AlertRow, AlertState, AlertTiming, CursorRow, InboundEntry,
-    InboundOutcome, InboundRow, InboundSource, NewAlert, NewOutboxItem, OutboxId, OutboxRow,
-    OutboxState, PriorityStats, SnapshotUpdate, TimelineKind, TimelineRow,
+    InboundOutcome, InboundRow, InboundSource, NewAlert, NewOutboxItem, OutboxId, OutboxKind,
+    OutboxRow, OutboxState, PriorityStats, SnapshotUpdate, TimelineKind, TimelineRow,
 };

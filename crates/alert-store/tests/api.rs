@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use alert_store::{
     AlertFilter, AlertId, AlertRow, AlertState, CursorRow, InboundEntry, InboundOutcome,
-    InboundSource, MAX_EXCERPT_BYTES, NewAlert, NewOutboxItem, OutboxState, SCHEMA_VERSION,
-    SnapshotUpdate, Store, StoreError, TimelineKind,
+    InboundSource, MAX_EXCERPT_BYTES, NewAlert, NewOutboxItem, OutboxKind, OutboxState,
+    SCHEMA_VERSION, SnapshotUpdate, Store, StoreError, TimelineKind,
 };
 use chrono::{DateTime, Utc};
 
@@ -348,7 +348,7 @@ fn pruning_resolved_alerts_cascades_to_timeline_and_cursor() -> TestResult {
     store.set_cursor(old, &cursor(None, t(0)))?;
     let out = store.enqueue(&NewOutboxItem {
         created_at: t(1),
-        kind: "note".to_owned(),
+        kind: OutboxKind::Note,
         instance: ACME.to_owned(),
         alert_id: Some(old),
         ticket_id: 1,
@@ -606,10 +606,10 @@ fn processed_event_keys_make_events_idempotent() -> TestResult {
 
 // ---- outbox ----------------------------------------------------------------------
 
-fn item(kind: &str, at: DateTime<Utc>) -> NewOutboxItem {
+fn item(kind: OutboxKind, at: DateTime<Utc>) -> NewOutboxItem {
     NewOutboxItem {
         created_at: at,
-        kind: kind.to_owned(),
+        kind,
         instance: ACME.to_owned(),
         alert_id: None,
         ticket_id: 42,
@@ -621,9 +621,9 @@ fn item(kind: &str, at: DateTime<Utc>) -> NewOutboxItem {
 fn outbox_lifecycle() -> TestResult {
     let store = Store::open_in_memory()?;
     assert_eq!(store.next_outbox_due()?, None);
-    let take = store.enqueue(&item("take", t(0)))?;
-    let note = store.enqueue(&item("note", t(1)))?;
-    let close = store.enqueue(&item("close", t(2)))?;
+    let take = store.enqueue(&item(OutboxKind::Take, t(0)))?;
+    let note = store.enqueue(&item(OutboxKind::Note, t(1)))?;
+    let close = store.enqueue(&item(OutboxKind::Close, t(2)))?;
 
     assert_eq!(store.next_outbox_due()?, Some(t(0)));
     assert!(store.due_outbox(t(-1), 10)?.is_empty());

@@ -6,14 +6,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use alert_store::{OutboxRow, TimelineKind};
+use alert_engine::{Effects, EngineEvent, HaloWrite, Notification, NotificationKind, WriteOutcome};
+use alert_store::{OutboxKind, OutboxRow};
 use chrono::{DateTime, Utc};
 use halo_api::{HaloClient, HaloError, StatusCatalog};
 
-use crate::engine::HaloWrite;
-use crate::notify::{Notification, NotificationKind};
-use crate::runtime::EngineHandle;
-use crate::view::EngineEvent;
+use crate::handle::EngineHandle;
 
 /// Attempts before a transiently failing write is given up on (about a day
 /// with the backoff below).
@@ -27,29 +25,47 @@ pub(crate) async fn worker(handle: EngineHandle, halo: Arc<HaloClient>) {
     let mut catalog: Option<StatusCatalog> = None;
     loop {
         deliver_due(&handle, &halo, &mut catalog).await;
-        let next = handle.with_engine(|e| e.store().next_outbox_due().ok().flatten());
+        let next = handle
+            .call(|e| e.next_write_due().ok().flatten())
+            .await
+            .ok()
+            .flatten();
         let wait = next
             .map(|at| (at - handle.now()).to_std().unwrap_or(Duration::ZERO))
             .unwrap_or(IDLE_RECHECK)
             .min(IDLE_RECHECK);
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
-            () = handle.outbox_changed().notified() => {}
+            () = handle.shared.outbox_changed.notified() => {}
             _ = shutdown.changed() => return,
         }
     }
 }
 
-/// Delivers every item due now; returns how many were attempted. The CLI
-/// calls this once after `close` so the user sees the result at once.
-pub async fn deliver_due(
+impl EngineHandle {
+    /// Delivers every write to Halo due now, once, and returns how many
+    /// were attempted. The CLI calls this after `take` or `close` so the
+    /// user sees the result at once.
+    pub async fn deliver_writes_now(&self) -> usize {
+        match self.halo().cloned() {
+            Some(halo) => deliver_due(self, &halo, &mut None).await,
+            None => 0,
+        }
+    }
+}
+
+/// Delivers every item due now; returns how many were attempted.
+async fn deliver_due(
     handle: &EngineHandle,
     halo: &HaloClient,
     catalog: &mut Option<StatusCatalog>,
 ) -> usize {
     let now = handle.now();
     let due = handle
-        .with_engine(|e| e.store().due_outbox(now, 20))
+        .call(move |e| e.due_writes(now, 20))
+        .await
+        .ok()
+        .and_then(Result::ok)
         .unwrap_or_default();
     let count = due.len();
     for item in due {
@@ -57,7 +73,7 @@ pub async fn deliver_due(
             break;
         }
         let result = deliver(halo, &item, catalog).await;
-        record(handle, &item, result);
+        record(handle, item, result).await;
     }
     count
 }
@@ -88,7 +104,7 @@ async fn deliver(
             }
             halo.add_private_note(ticket_id, &text).await?;
         }
-        HaloWrite::Close { note } => {
+        HaloWrite::Close { note, status_id } => {
             if catalog.is_none() {
                 *catalog = Some(halo.status_catalog(&[]).await?);
             }
@@ -101,7 +117,16 @@ async fn deliver(
                     return Ok(());
                 }
             }
-            halo.close_ticket(ticket_id, &note, catalog).await?;
+            match status_id {
+                // The status the user picked becomes the one to set.
+                Some(id) => {
+                    let chosen = StatusCatalog::new(Vec::new(), &[id]);
+                    halo.close_ticket(ticket_id, &note, &chosen).await?;
+                }
+                None => {
+                    halo.close_ticket(ticket_id, &note, catalog).await?;
+                }
+            }
         }
     }
     Ok(())
@@ -115,44 +140,50 @@ async fn has_note(halo: &HaloClient, ticket_id: i32, text: &str) -> Result<bool,
         .any(|a| a.note.as_deref().is_some_and(|n| n.contains(text))))
 }
 
-fn record(handle: &EngineHandle, item: &OutboxRow, result: Result<(), HaloError>) {
+async fn record(handle: &EngineHandle, item: OutboxRow, result: Result<(), HaloError>) {
     let now = handle.now();
-    let item_succeeded = result.is_ok();
-    let outcome = handle.with_engine(|e| -> Result<Option<String>, alert_store::StoreError> {
-        let store = e.store();
-        match result {
-            Ok(()) => {
-                store.outbox_succeeded(item.id, now)?;
-                if let Some(alert) = item.alert_id {
-                    store.append_timeline(alert, now, &TimelineKind::Other(format!("halo_{}", item.kind)), "written to Halo")?;
+    let outcome = match result {
+        Ok(()) => WriteOutcome::Written,
+        Err(error) => {
+            let attempts = item.attempts + 1;
+            if error.is_transient() && attempts < MAX_ATTEMPTS {
+                let at = retry_at(now, attempts, &error);
+                tracing::warn!(kind = %item.kind, ticket = item.ticket_id, %error, retry_at = %at, "Halo write failed; will retry");
+                WriteOutcome::RetryAt {
+                    error: error.to_string(),
+                    at,
                 }
-                Ok(None)
-            }
-            Err(error) => {
-                let message = error.to_string();
-                let attempts = item.attempts + 1;
-                if error.is_transient() && attempts < MAX_ATTEMPTS {
-                    let next = retry_at(now, attempts, &error);
-                    store.outbox_failed_attempt(item.id, &message, next)?;
-                    tracing::warn!(kind = %item.kind, ticket = item.ticket_id, error = %message, retry_at = %next, "Halo write failed; will retry");
-                    Ok(None)
-                } else {
-                    store.outbox_failed_permanently(item.id, &message, now)?;
-                    if let Some(alert) = item.alert_id {
-                        store.append_timeline(alert, now, &TimelineKind::OutboxFailed, &message)?;
-                    }
-                    Ok(Some(message))
+            } else {
+                tracing::error!(kind = %item.kind, ticket = item.ticket_id, %error, "Halo write failed for good");
+                WriteOutcome::Failed {
+                    error: error.to_string(),
                 }
             }
         }
-    });
+    };
+    let settled = outcome.clone();
+    let row = item.clone();
+    match handle
+        .call(move |e| e.settle_write(&row, &settled, now))
+        .await
+    {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) | Err(e) => {
+            tracing::error!(error = %e, "recording an outbox result");
+            return;
+        }
+    }
+    let mut effects = Effects::default();
     match outcome {
-        Ok(Some(error)) => {
-            tracing::error!(kind = %item.kind, ticket = item.ticket_id, %error, "Halo write failed for good");
-            let mut effects = crate::engine::Effects::default();
+        WriteOutcome::Written => effects.events.push(EngineEvent::Written {
+            ticket_id: item.ticket_id,
+            kind: item.kind.to_string(),
+        }),
+        WriteOutcome::RetryAt { .. } => return,
+        WriteOutcome::Failed { error } => {
             effects.events.push(EngineEvent::OutboxFailed {
                 ticket_id: item.ticket_id,
-                kind: item.kind.clone(),
+                kind: item.kind.to_string(),
                 error: error.clone(),
             });
             effects.notifications.push(Notification {
@@ -161,7 +192,7 @@ fn record(handle: &EngineHandle, item: &OutboxRow, result: Result<(), HaloError>
                 ticket_id: Some(item.ticket_id),
                 title: format!(
                     "Could not {} ticket #{} in Halo",
-                    verb(&item.kind),
+                    verb(item.kind),
                     item.ticket_id
                 ),
                 body: error,
@@ -173,28 +204,16 @@ fn record(handle: &EngineHandle, item: &OutboxRow, result: Result<(), HaloError>
                 link: None,
                 ticket_ids: Vec::new(),
             });
-            handle.dispatch_effects(effects);
         }
-        Ok(None) => {
-            if item_succeeded {
-                let mut effects = crate::engine::Effects::default();
-                effects.events.push(EngineEvent::Written {
-                    ticket_id: item.ticket_id,
-                    kind: item.kind.clone(),
-                });
-                handle.dispatch_effects(effects);
-            }
-        }
-        Err(e) => tracing::error!(error = %e, "recording an outbox result"),
     }
+    handle.dispatch(effects, Vec::new());
 }
 
-fn verb(kind: &str) -> &str {
+fn verb(kind: OutboxKind) -> &'static str {
     match kind {
-        "take" => "take",
-        "note" => "add a note to",
-        "close" => "close",
-        other => other,
+        OutboxKind::Take => "take",
+        OutboxKind::Note => "add a note to",
+        OutboxKind::Close => "close",
     }
 }
 
