@@ -20,4 +20,4 @@ pub use lifecycle::{AlertState, ResolveReason, TicketDecision};
 pub use notify::{FanOut, JsonLines, Notification, NotificationKind, Notifier, NotifyError};
 pub use rules::{FilterConfig, Filters, Scope, TeamRef, TriggerKind, Triggers};
 pub use settings::{AcknowledgeWriteBack, EngineSettings, PollSettings};
-pub use view::{AlertView, EngineEvent, IntakeStatus, ticket_link};
+pub use view::{AlertView, EngineEvent, EscalationView, IntakeStatus, ticket_link};

@@ -676,3 +676,86 @@ fn long_untouched_tickets_are_forgotten_but_alerted_ones_are_kept() {
     assert_eq!(engine.known_ticket(31), None);
     assert!(engine.known_ticket(32).is_some(), "its alert is still open");
 }
+
+#[test]
+fn an_open_alert_shows_its_escalation_step_and_an_acknowledged_one_none() {
+    let mut engine = engine_with(settings());
+    let now = t0();
+    engine
+        .ingest(&polled(ticket(30, 1, None, now), now), now)
+        .unwrap();
+    let policy = settings().policies.policy_for(Some(1)).clone();
+    let view = engine.alert_for_ticket(30).unwrap().unwrap();
+    let escalation = view.escalation.expect("an open alert escalates");
+    assert_eq!(escalation.step, 1);
+    assert_eq!(escalation.steps as usize, policy.steps.len());
+    assert_eq!(escalation.urgency, policy.steps[0].urgency);
+    let json = serde_json::to_value(&view).unwrap();
+    assert_eq!(json["escalation"]["step"], 1);
+    let (acknowledged, _) = engine.acknowledge(30, "Alex Tech", now + mins(1)).unwrap();
+    assert_eq!(acknowledged.escalation, None);
+}
+
+#[test]
+fn absurd_snooze_and_pause_lengths_are_refused_with_a_message() {
+    let now = t0();
+    for huge in [
+        Duration::MAX,
+        Duration::from_secs(u64::MAX / 2),
+        Duration::from_secs(400 * 24 * 3600),
+    ] {
+        let error = alert_engine::until_after(now, huge, "a snooze").unwrap_err();
+        assert!(
+            error.to_string().contains("too long: 366 days at the most"),
+            "{error}"
+        );
+    }
+    let week = alert_engine::until_after(now, Duration::from_secs(7 * 24 * 3600), "a pause");
+    assert_eq!(week.unwrap(), now + chrono::Duration::days(7));
+}
+
+#[test]
+fn a_retention_too_long_to_represent_keeps_the_log_instead_of_panicking() {
+    let mut engine = engine_with(EngineSettings {
+        inbound_retention: Duration::MAX,
+        ..settings()
+    });
+    let now = t0();
+    engine
+        .ingest(&polled(ticket(31, 2, None, now), now), now)
+        .unwrap();
+    engine.housekeeping(now + mins(60 * 24 * 30)).unwrap();
+    assert_eq!(engine.inbound_log(10).unwrap().len(), 1);
+}
+
+/// A custom-integration body (no delivery id) saying the ticket is new.
+fn custom_body(id: i32, at: DateTime<Utc>) -> TicketEvent {
+    let body = format!(
+        r#"{{"TicketID":{id},"Subject":"VPN down","Status":"New","status_id":1,"Team":"Service Desk"}}"#
+    );
+    ticket_events::parse_webhook(&[], body.as_bytes(), at)
+        .unwrap()
+        .remove(0)
+}
+
+#[test]
+fn the_same_custom_webhook_body_later_is_a_new_event() {
+    let mut engine = engine_with(settings());
+    let now = t0();
+    let (first, _) = engine.ingest(&custom_body(32, now), now).unwrap();
+    assert_eq!(first.outcome, InboundOutcome::Created);
+    // Halo retrying the delivery a few minutes later: a duplicate.
+    let retry_at = now + mins(5);
+    let (retry, _) = engine.ingest(&custom_body(32, retry_at), retry_at).unwrap();
+    assert_eq!(retry.outcome, InboundOutcome::Duplicate);
+    // The ticket is closed, then an hour later reopened with the same body.
+    let closed_at = now + mins(30);
+    let mut closed = ticket(32, 2, None, closed_at);
+    closed.status_id = Some(CLOSED);
+    engine
+        .ingest(&polled(closed, closed_at), closed_at)
+        .unwrap();
+    let later = now + mins(60);
+    let (again, _) = engine.ingest(&custom_body(32, later), later).unwrap();
+    assert_eq!(again.outcome, InboundOutcome::Reopened, "{again:?}");
+}

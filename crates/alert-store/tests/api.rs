@@ -896,3 +896,31 @@ fn processes_opening_a_new_database_at_once_all_succeed() {
         }
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn the_database_and_its_folder_are_readable_by_the_user_only() -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("halo-notifier");
+    let path = dir.join("alerts.sqlite");
+    // A folder another program left open to everyone is tightened too.
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let mut store = Store::open(&path)?;
+    store.transaction(|tx| tx.set_setting("k", "v", t(0)))?;
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&path), 0o600);
+    let wal = dir.join("alerts.sqlite-wal");
+    if wal.exists() {
+        assert_eq!(mode(&wal), 0o600);
+    }
+    drop(store);
+    // An existing file someone loosened is tightened again on open.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    Store::open(&path)?;
+    assert_eq!(mode(&path), 0o600);
+    Ok(())
+}
