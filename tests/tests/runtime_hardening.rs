@@ -308,3 +308,70 @@ async fn a_ticket_closes_as_the_closed_status_the_user_picks() {
     run.handle.shutdown();
     run.receiver.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_refused_for_credentials_waits_for_the_user_then_goes_through() {
+    let recorder = Recorder::default();
+    let run = start(
+        0,
+        |i, _| EngineSettings {
+            acknowledge: alert_engine::AcknowledgeWriteBack {
+                take: false,
+                note: true,
+            },
+            ..settings(i)
+        },
+        Arc::new(halo_api::SystemClock),
+        Arc::new(recorder.clone()),
+    )
+    .await;
+    let id = run.sim.create_ticket(new_ticket("Laptop stolen"));
+    run.handle.poll_now();
+    recorder
+        .next(|n| n.kind == NotificationKind::Notification && n.ticket_id == Some(id.into()))
+        .await;
+    // The API application lost its edit permission.
+    run.sim.inject(
+        halo_sim::Fault::once(halo_sim::FaultKind::Forbidden {
+            permission: "edit:tickets".into(),
+        })
+        .on_path("/api/Actions"),
+    );
+    let mut events = run.handle.subscribe();
+    run.handle
+        .acknowledge(id.into(), "Alex Tech")
+        .await
+        .expect("acknowledged");
+    wait_for(&mut events, |e| {
+        matches!(e, EngineEvent::WriteWaiting { .. })
+    })
+    .await;
+    let items = run.handle.outbox_items(None).await.expect("outbox");
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        items[0].state,
+        alert_store::OutboxState::Pending,
+        "not failed for good"
+    );
+    assert!(
+        items[0]
+            .held
+            .as_deref()
+            .is_some_and(|h| h.contains("edit:tickets")),
+        "{:?}",
+        items[0].held
+    );
+    // Fixed in Halo: the write goes through once resumed.
+    run.handle.resume_held_writes().await.expect("resumed");
+    wait_for(&mut events, |e| matches!(e, EngineEvent::Written { .. })).await;
+    let notes: Vec<String> = run
+        .sim
+        .actions(id)
+        .into_iter()
+        .map(|a| a.note_html)
+        .filter(|n| n.contains("Acknowledged by Alex Tech"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    run.handle.shutdown();
+    run.receiver.shutdown().await;
+}

@@ -120,6 +120,13 @@ pub enum EngineEvent {
         kind: String,
         error: String,
     },
+    /// A write to Halo waits until the credentials work again (they were
+    /// refused, or a permission is missing); the user should fix them.
+    WriteWaiting {
+        ticket_id: i64,
+        kind: String,
+        error: String,
+    },
     /// Notifications were paused until the given time, or resumed (`None`).
     Paused { until: Option<DateTime<Utc>> },
     /// The poller's state changed (ok, failing, rate limited).

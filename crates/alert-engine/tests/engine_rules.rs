@@ -759,3 +759,40 @@ fn the_same_custom_webhook_body_later_is_a_new_event() {
     let (again, _) = engine.ingest(&custom_body(32, later), later).unwrap();
     assert_eq!(again.outcome, InboundOutcome::Reopened, "{again:?}");
 }
+
+#[test]
+fn every_note_written_back_carries_its_own_marker() {
+    let mut engine = engine_with(EngineSettings {
+        acknowledge: alert_engine::AcknowledgeWriteBack {
+            take: false,
+            note: true,
+        },
+        ..settings()
+    });
+    let now = t0();
+    let mut markers = Vec::new();
+    for (i, at) in [now, now + mins(60)].into_iter().enumerate() {
+        let t = ticket(33, 2, None, at);
+        if i == 1 {
+            // Closed in between, so the same ticket alerts again.
+            let mut closed = ticket(33, 2, None, at - mins(30));
+            closed.status_id = Some(CLOSED);
+            engine
+                .ingest(&polled(closed, at - mins(30)), at - mins(30))
+                .unwrap();
+        }
+        engine.ingest(&polled(t, at), at).unwrap();
+        engine.acknowledge(33, "Alex Tech", at).unwrap();
+    }
+    for item in engine.outbox(None).unwrap() {
+        let write: alert_engine::HaloWrite = serde_json::from_str(&item.payload_json).unwrap();
+        let alert_engine::HaloWrite::Note { text, marker } = write else {
+            panic!("a note: {write:?}");
+        };
+        let marker = marker.expect("a marker");
+        assert!(text.contains(&marker), "{text}");
+        markers.push(marker);
+    }
+    assert_eq!(markers.len(), 2);
+    assert_ne!(markers[0], markers[1], "the same text, different markers");
+}

@@ -1,7 +1,9 @@
-//! The outbox worker: delivers queued writes to Halo (take, note, close),
-//! retrying transient failures with backoff until they succeed or fail for
-//! good (then the user is told). Items live in SQLite, so nothing is lost
-//! across restarts.
+//! The outbox worker: delivers queued writes to Halo (take, note, close).
+//! Each item is claimed (in flight) in a committed transaction before it is
+//! sent, so it is never sent twice; a retry first looks for the item's own
+//! marker in Halo. Transient failures back off; refused credentials hold
+//! the item for the user until they work again; the rest fail for good
+//! (then the user is told). Items live in SQLite, so nothing is lost.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +25,9 @@ const IDLE_RECHECK: Duration = Duration::from_secs(60);
 pub(crate) async fn worker(handle: EngineHandle, halo: Arc<HaloClient>) {
     let mut shutdown = handle.shutdown_receiver();
     let mut catalog: Option<StatusCatalog> = None;
+    // Started again (maybe after the settings were fixed): held writes try
+    // once more.
+    let _ = handle.resume_held_writes().await;
     loop {
         deliver_due(&handle, &halo, &mut catalog).await;
         let next = handle
@@ -43,6 +48,17 @@ pub(crate) async fn worker(handle: EngineHandle, halo: Arc<HaloClient>) {
 }
 
 impl EngineHandle {
+    /// The credentials work again: writes held for the user go out now.
+    pub async fn resume_held_writes(&self) -> Result<usize, alert_engine::EngineError> {
+        let now = self.now();
+        let resumed = self.call(move |e| e.resume_held_writes(now)).await??;
+        if resumed > 0 {
+            tracing::info!(resumed, "Halo writes held for the credentials go out now");
+            self.shared.outbox_changed.notify_one();
+        }
+        Ok(resumed)
+    }
+
     /// Delivers every write to Halo due now, once, and returns how many
     /// were attempted. The CLI calls this after `take` or `close` so the
     /// user sees the result at once.
@@ -72,6 +88,17 @@ async fn deliver_due(
         if halo.rate_limited_for().is_some() {
             break;
         }
+        let claimed = item.clone();
+        let now = handle.now();
+        match handle.call(move |e| e.claim_write(&claimed, now)).await {
+            Ok(Ok(true)) => {}
+            // Another worker has it, or it changed meanwhile.
+            Ok(Ok(false)) => continue,
+            Ok(Err(e)) | Err(e) => {
+                tracing::warn!(error = %e, "could not claim an outbox item; trying later");
+                break;
+            }
+        }
         let result = deliver(halo, &item, catalog).await;
         record(handle, item, result).await;
     }
@@ -91,15 +118,19 @@ async fn deliver(
     let ticket_id = i32::try_from(item.ticket_id).map_err(|_| HaloError::NotFound {
         what: format!("Ticket {}", item.ticket_id),
     })?;
-    let retrying = item.attempts > 0;
+    // Tried before, or claimed by a sender that stopped mid-send: it may
+    // have landed.
+    let retrying = item.attempts > 0 || item.claimed_at.is_some();
     match write {
         HaloWrite::Take { agent_id } => {
             halo.assign_ticket(ticket_id, agent_id).await?;
         }
-        HaloWrite::Note { text } => {
+        HaloWrite::Note { text, marker } => {
             // A note POST that failed with an unknown outcome may have
-            // landed: look before writing it twice.
-            if retrying && has_note(halo, ticket_id, &text).await? {
+            // landed: look for this item's marker before writing it twice
+            // (items queued before markers existed look for their text).
+            let wanted = marker.as_deref().unwrap_or(&text);
+            if retrying && has_note(halo, ticket_id, wanted).await? {
                 return Ok(());
             }
             halo.add_private_note(ticket_id, &text).await?;
@@ -132,18 +163,24 @@ async fn deliver(
     Ok(())
 }
 
-async fn has_note(halo: &HaloClient, ticket_id: i32, text: &str) -> Result<bool, HaloError> {
+async fn has_note(halo: &HaloClient, ticket_id: i32, marker: &str) -> Result<bool, HaloError> {
     Ok(halo
         .actions(ticket_id)
         .await?
         .iter()
-        .any(|a| a.note.as_deref().is_some_and(|n| n.contains(text))))
+        .any(|a| a.note.as_deref().is_some_and(|n| n.contains(marker))))
 }
 
 async fn record(handle: &EngineHandle, item: OutboxRow, result: Result<(), HaloError>) {
     let now = handle.now();
     let outcome = match result {
         Ok(()) => WriteOutcome::Written,
+        Err(error) if error.needs_user() => {
+            tracing::warn!(kind = %item.kind, ticket = item.ticket_id, %error, "Halo write waits until the credentials work again");
+            WriteOutcome::WaitForUser {
+                error: error.to_string(),
+            }
+        }
         Err(error) => {
             let attempts = item.attempts + 1;
             if error.is_transient() && attempts < MAX_ATTEMPTS {
@@ -180,6 +217,11 @@ async fn record(handle: &EngineHandle, item: OutboxRow, result: Result<(), HaloE
             kind: item.kind.to_string(),
         }),
         WriteOutcome::RetryAt { .. } => return,
+        WriteOutcome::WaitForUser { error } => effects.events.push(EngineEvent::WriteWaiting {
+            ticket_id: item.ticket_id,
+            kind: item.kind.to_string(),
+            error,
+        }),
         WriteOutcome::Failed { error } => {
             effects.events.push(EngineEvent::OutboxFailed {
                 ticket_id: item.ticket_id,

@@ -133,6 +133,11 @@ impl Poller {
         }
         self.tracker
             .forget_older_than(started - chrono::Duration::days(2));
+        if !handle.intake_status().ok {
+            // Halo answers again (maybe with new credentials): writes held
+            // for the user try once more.
+            let _ = handle.resume_held_writes().await;
+        }
         handle.set_status(|s| {
             s.ok = true;
             s.problem = None;

@@ -28,6 +28,10 @@ pub(crate) const MIGRATIONS: &[MigrationFile] = &[
         file: "003_known_tickets_rowid.sql",
         sql: include_str!("../migrations/003_known_tickets_rowid.sql"),
     },
+    MigrationFile {
+        file: "004_outbox_in_flight.sql",
+        sql: include_str!("../migrations/004_outbox_in_flight.sql"),
+    },
 ];
 
 /// The schema version this build creates and understands.

@@ -8,11 +8,15 @@ use crate::error::StoreError;
 use crate::store::Store;
 use crate::types::{NewOutboxItem, OutboxId, OutboxRow, OutboxState, ms, ts, ts_opt};
 
+/// A claim older than this was abandoned (the app stopped mid-send): the
+/// item is due again, and its sender checks Halo before repeating it.
+pub const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(10);
+
 /// Column list matching [`outbox_from_row`], `concat!`ed into queries.
 macro_rules! outbox_columns {
     () => {
         "id, created_at, kind, instance, alert_id, ticket_id, payload_json, state, attempts, \
-         next_attempt_at, last_error, done_at"
+         next_attempt_at, last_error, done_at, claimed_at, held"
     };
 }
 
@@ -30,6 +34,8 @@ fn outbox_from_row(row: &Row<'_>) -> rusqlite::Result<OutboxRow> {
         next_attempt_at: ts(row, 9)?,
         last_error: row.get(10)?,
         done_at: ts_opt(row, 11)?,
+        claimed_at: ts_opt(row, 12)?,
+        held: row.get(13)?,
     })
 }
 
@@ -51,7 +57,8 @@ impl Store {
         Ok(OutboxId(self.conn.last_insert_rowid()))
     }
 
-    /// Pending items due at or before `now`, oldest due first, at most `limit`.
+    /// Pending items due at or before `now`, not held for the user and not
+    /// in flight (or abandoned in flight), oldest due first, at most `limit`.
     pub fn due_outbox(
         &self,
         now: DateTime<Utc>,
@@ -60,26 +67,61 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(concat!(
             "SELECT ",
             outbox_columns!(),
-            " FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1 \
-             ORDER BY next_attempt_at, id LIMIT ?2"
+            " FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1 AND held IS NULL \
+             AND (claimed_at IS NULL OR claimed_at <= ?3) ORDER BY next_attempt_at, id LIMIT ?2"
         ))?;
-        let rows = stmt.query_map(params![ms(now), limit], outbox_from_row)?;
+        let rows = stmt.query_map(
+            params![ms(now), limit, ms(now - CLAIM_LEASE)],
+            outbox_from_row,
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// When the next pending item is due, for the worker's timer.
     pub fn next_outbox_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending' AND held IS NULL",
+        )?;
         Ok(stmt.query_row([], |r| ts_opt(r, 0))?)
+    }
+
+    /// Marks a due item in flight; `false` when another worker has it (or
+    /// it is no longer pending), in which case it must not be sent. Call it
+    /// in a transaction of its own, committed before sending.
+    pub fn claim_outbox(&self, id: OutboxId, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "UPDATE outbox SET claimed_at = ?2 WHERE id = ?1 AND state = 'pending' \
+             AND held IS NULL AND (claimed_at IS NULL OR claimed_at <= ?3)",
+        )?;
+        Ok(stmt.execute(params![id, ms(now), ms(now - CLAIM_LEASE)])? == 1)
+    }
+
+    /// The item cannot go through until the user acts (credentials revoked,
+    /// a permission missing): it waits, pending, with the reason.
+    pub fn outbox_hold(&self, id: OutboxId, reason: &str) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "UPDATE outbox SET held = ?2, last_error = ?2, claimed_at = NULL, \
+             attempts = attempts + 1 WHERE id = ?1 AND state = 'pending'",
+        )?;
+        let changed = stmt.execute(params![id, reason])?;
+        self.check_outbox_transition(id, changed)
+    }
+
+    /// Releases every held item, due at `now` (the credentials work
+    /// again); returns how many.
+    pub fn outbox_release_held(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "UPDATE outbox SET held = NULL, next_attempt_at = ?1 \
+             WHERE state = 'pending' AND held IS NOT NULL",
+        )?;
+        Ok(stmt.execute(params![ms(now)])?)
     }
 
     /// The item was delivered.
     pub fn outbox_succeeded(&self, id: OutboxId, at: DateTime<Utc>) -> Result<(), StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "UPDATE outbox SET state = 'done', attempts = attempts + 1, done_at = ?2, \
-             last_error = NULL WHERE id = ?1 AND state = 'pending'",
+             last_error = NULL, claimed_at = NULL WHERE id = ?1 AND state = 'pending'",
         )?;
         let changed = stmt.execute(params![id, ms(at)])?;
         self.check_outbox_transition(id, changed)
@@ -94,8 +136,8 @@ impl Store {
         next_attempt_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 \
-             WHERE id = ?1 AND state = 'pending'",
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3, \
+             claimed_at = NULL WHERE id = ?1 AND state = 'pending'",
         )?;
         let changed = stmt.execute(params![id, error, ms(next_attempt_at)])?;
         self.check_outbox_transition(id, changed)
@@ -111,7 +153,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?2, \
-             done_at = ?3 WHERE id = ?1 AND state = 'pending'",
+             done_at = ?3, claimed_at = NULL WHERE id = ?1 AND state = 'pending'",
         )?;
         let changed = stmt.execute(params![id, error, ms(at)])?;
         self.check_outbox_transition(id, changed)

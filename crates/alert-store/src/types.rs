@@ -407,6 +407,11 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     /// When it finished, successfully or not.
     pub done_at: Option<DateTime<Utc>>,
+    /// When a worker took it to send (in flight); `None` when idle.
+    pub claimed_at: Option<DateTime<Utc>>,
+    /// Why it waits for the user (e.g. credentials revoked); `None` when
+    /// it does not.
+    pub held: Option<String>,
 }
 
 /// How quickly one alert was handled.

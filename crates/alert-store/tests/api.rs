@@ -924,3 +924,38 @@ fn the_database_and_its_folder_are_readable_by_the_user_only() -> Result<(), Sto
     assert_eq!(mode(&path), 0o600);
     Ok(())
 }
+
+#[test]
+fn an_outbox_item_in_flight_is_not_handed_out_twice() -> Result<(), StoreError> {
+    let mut store = Store::open_in_memory()?;
+    let id = store.enqueue(&item(OutboxKind::Note, t(0)))?;
+    assert!(store.transaction(|tx| tx.claim_outbox(id, t(1)))?);
+    // A second worker (or the CLI) finds nothing to send, and cannot claim it.
+    assert!(store.due_outbox(t(2), 10)?.is_empty());
+    assert!(!store.transaction(|tx| tx.claim_outbox(id, t(2)))?);
+    let row = store.outbox_item(id)?.expect("item");
+    assert_eq!(row.claimed_at, Some(t(1)));
+    // Abandoned mid-send (the app stopped): due again after the lease.
+    let later = t(1) + alert_store::CLAIM_LEASE;
+    assert_eq!(store.due_outbox(later, 10)?.len(), 1);
+    store.outbox_succeeded(id, later)?;
+    assert_eq!(store.outbox_item(id)?.expect("item").claimed_at, None);
+    Ok(())
+}
+
+#[test]
+fn a_held_outbox_item_waits_for_the_user_then_resumes() -> Result<(), StoreError> {
+    let store = Store::open_in_memory()?;
+    let id = store.enqueue(&item(OutboxKind::Close, t(0)))?;
+    store.claim_outbox(id, t(1))?;
+    store.outbox_hold(id, "the credentials were refused")?;
+    let row = store.outbox_item(id)?.expect("item");
+    assert_eq!(row.state, OutboxState::Pending);
+    assert_eq!(row.held.as_deref(), Some("the credentials were refused"));
+    assert!(store.due_outbox(t(100), 10)?.is_empty());
+    assert_eq!(store.next_outbox_due()?, None);
+    assert_eq!(store.outbox_release_held(t(200))?, 1);
+    let due = store.due_outbox(t(200), 10)?;
+    assert_eq!((due.len(), due[0].held.clone()), (1, None));
+    Ok(())
+}

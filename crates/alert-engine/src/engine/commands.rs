@@ -49,13 +49,17 @@ impl Engine {
                 )?;
             }
             if write_back.note {
-                let text = format!("Acknowledged by {by} via Halo Notifier.");
+                let marker = HaloWrite::marker_for(ticket_id, now);
+                let text = format!("Acknowledged by {by} via Halo Notifier (ref {marker}).");
                 enqueue(
                     tx,
                     &instance,
                     Some(AlertId(view.alert_id)),
                     ticket_id,
-                    &HaloWrite::Note { text },
+                    &HaloWrite::Note {
+                        text,
+                        marker: Some(marker),
+                    },
                     now,
                 )?;
             }

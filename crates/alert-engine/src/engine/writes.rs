@@ -17,6 +17,11 @@ pub enum HaloWrite {
     },
     Note {
         text: String,
+        /// A token unique to this item, inside `text`: a retry looks for it
+        /// among the ticket's actions before posting again. Older items
+        /// have none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        marker: Option<String>,
     },
     Close {
         note: String,
@@ -28,6 +33,12 @@ pub enum HaloWrite {
 }
 
 impl HaloWrite {
+    /// A marker unique to one write: the ticket and the microsecond it was
+    /// queued (one user, one app: two writes never share both).
+    pub fn marker_for(ticket_id: i64, now: DateTime<Utc>) -> String {
+        format!("hn-{ticket_id}-{:x}", now.timestamp_micros())
+    }
+
     pub fn kind(&self) -> OutboxKind {
         match self {
             HaloWrite::Take { .. } => OutboxKind::Take,
@@ -65,6 +76,10 @@ pub enum WriteOutcome {
     RetryAt { error: String, at: DateTime<Utc> },
     /// Failed for good: the user is told.
     Failed { error: String },
+    /// Cannot go through until the user acts (credentials revoked, a
+    /// permission missing): waits, pending, until
+    /// [`Engine::resume_held_writes`].
+    WaitForUser { error: String },
 }
 
 impl Engine {
@@ -80,6 +95,22 @@ impl Engine {
     /// When the next pending write is due.
     pub fn next_write_due(&self) -> Result<Option<DateTime<Utc>>, EngineError> {
         Ok(self.store.next_outbox_due()?)
+    }
+
+    /// Marks a due write in flight, in its own transaction, before it is
+    /// sent; `false`: another worker has it, do not send.
+    pub fn claim_write(
+        &mut self,
+        item: &OutboxRow,
+        now: DateTime<Utc>,
+    ) -> Result<bool, EngineError> {
+        Ok(self.store.transaction(|tx| tx.claim_outbox(item.id, now))?)
+    }
+
+    /// The credentials work again: writes held for the user are due now.
+    /// Returns how many.
+    pub fn resume_held_writes(&mut self, now: DateTime<Utc>) -> Result<usize, EngineError> {
+        Ok(self.store.outbox_release_held(now)?)
     }
 
     /// Records how writing `item` ended, with a timeline line on its alert,
@@ -105,6 +136,17 @@ impl Engine {
                 }
                 WriteOutcome::RetryAt { error, at } => {
                     tx.outbox_failed_attempt(item.id, error, *at)?;
+                }
+                WriteOutcome::WaitForUser { error } => {
+                    tx.outbox_hold(item.id, error)?;
+                    if let Some(alert) = item.alert_id {
+                        tx.append_timeline(
+                            alert,
+                            now,
+                            &TimelineKind::Other("halo_write_waiting".to_owned()),
+                            error,
+                        )?;
+                    }
                 }
                 WriteOutcome::Failed { error } => {
                     tx.outbox_failed_permanently(item.id, error, now)?;
