@@ -135,3 +135,58 @@ fn show(notifier: &dyn Notifier, n: Notification, attempts: u32, retries: &mut V
         at: Instant::now() + wait,
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::mpsc::Sender;
+
+    use alert_engine::{NotificationKind, NotifyError};
+
+    use super::*;
+
+    /// A daemon that is not up yet the first time, then shows everything.
+    struct FlakyDaemon {
+        calls: AtomicU32,
+        shown: Mutex<Sender<Notification>>,
+    }
+
+    impl Notifier for FlakyDaemon {
+        fn notify(&self, n: &Notification) -> Result<(), NotifyError> {
+            if self.calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                return Err(NotifyError(
+                    "org.freedesktop.Notifications not running".into(),
+                ));
+            }
+            let _ = self.shown.lock().expect("lock").send(n.clone());
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_notification_that_could_not_be_shown_is_shown_on_a_retry() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let queue = NotifierQueue::start(Arc::new(FlakyDaemon {
+            calls: AtomicU32::new(0),
+            shown: Mutex::new(tx),
+        }));
+        queue.send(Notification {
+            kind: NotificationKind::Notification,
+            alert_id: Some(1),
+            ticket_id: Some(42),
+            title: "P1 · Server down".into(),
+            body: String::new(),
+            urgency: alert_policy::Urgency::Critical,
+            sound: true,
+            step: 0,
+            repeat: 0,
+            at: chrono::Utc::now(),
+            link: None,
+            ticket_ids: Vec::new(),
+        });
+        let shown = rx
+            .recv_timeout(FIRST_RETRY * 5)
+            .expect("the failed notification was retried");
+        assert_eq!(shown.ticket_id, Some(42));
+    }
+}

@@ -26,9 +26,11 @@ impl Engine {
     /// quiet-hours backlog into one digest.
     pub fn fire_due(&mut self, now: DateTime<Utc>) -> Result<Effects, EngineError> {
         let settings = &self.settings;
-        let grouper = &mut self.grouper;
-        let grouper_saved = &mut self.grouper_saved;
-        let (mut effects, grouping_state) = self.store.transaction(|tx| {
+        // Worked on a copy: the grouper changes only once the transaction
+        // that records its decisions commits.
+        let mut grouper = self.grouper.clone();
+        let grouper_saved = &self.grouper_saved;
+        let (mut effects, grouping_state, grouper) = self.store.transaction(move |tx| {
             let mut effects = Effects::default();
             let paused_until = paused_until(tx, now)?;
             // Alerts share a handful of policies: parse each once.
@@ -208,9 +210,10 @@ impl Engine {
                     }
                 }
             }
-            Ok::<_, EngineError>((effects, grouping_state))
+            Ok::<_, EngineError>((effects, grouping_state, grouper))
         })?;
-        *grouper_saved = grouping_state;
+        self.grouper = grouper;
+        self.grouper_saved = grouping_state;
         for n in &effects.notifications {
             let n = n.clone();
             effects
