@@ -297,6 +297,26 @@ impl EngineHandle {
         *self.shared.shutdown.borrow()
     }
 
+    /// A task's wait: until `next` (at most `idle`), until `changed` is
+    /// notified, or until shutdown (then `false`).
+    pub(crate) async fn wait_for_turn(
+        &self,
+        next: Option<DateTime<Utc>>,
+        idle: Duration,
+        changed: &Notify,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> bool {
+        let wait = next
+            .map(|at| (at - self.now()).to_std().unwrap_or(Duration::ZERO))
+            .unwrap_or(idle)
+            .min(idle);
+        tokio::select! {
+            () = tokio::time::sleep(wait) => true,
+            () = changed.notified() => true,
+            _ = shutdown.changed() => false,
+        }
+    }
+
     pub(crate) fn shutdown_receiver(&self) -> watch::Receiver<bool> {
         self.shared.shutdown.subscribe()
     }

@@ -35,14 +35,12 @@ pub(crate) async fn worker(handle: EngineHandle, halo: Arc<HaloClient>) {
             .await
             .ok()
             .flatten();
-        let wait = next
-            .map(|at| (at - handle.now()).to_std().unwrap_or(Duration::ZERO))
-            .unwrap_or(IDLE_RECHECK)
-            .min(IDLE_RECHECK);
-        tokio::select! {
-            () = tokio::time::sleep(wait) => {}
-            () = handle.shared.outbox_changed.notified() => {}
-            _ = shutdown.changed() => return,
+        let changed = &handle.shared.outbox_changed;
+        if !handle
+            .wait_for_turn(next, IDLE_RECHECK, changed, &mut shutdown)
+            .await
+        {
+            return;
         }
     }
 }

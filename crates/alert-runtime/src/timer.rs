@@ -47,14 +47,12 @@ pub(crate) async fn run(handle: EngineHandle) {
             }
             Err(_) => return,
         };
-        let wait = next
-            .map(|at| (at - handle.now()).to_std().unwrap_or(Duration::ZERO))
-            .unwrap_or(IDLE_RECHECK)
-            .min(IDLE_RECHECK);
-        tokio::select! {
-            () = tokio::time::sleep(wait) => {}
-            () = handle.shared.schedule_changed.notified() => {}
-            _ = shutdown.changed() => return,
+        let changed = &handle.shared.schedule_changed;
+        if !handle
+            .wait_for_turn(next, IDLE_RECHECK, changed, &mut shutdown)
+            .await
+        {
+            return;
         }
     }
 }

@@ -16,7 +16,8 @@ pub const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(10);
 macro_rules! outbox_columns {
     () => {
         "id, created_at, kind, instance, alert_id, ticket_id, payload_json, state, attempts, \
-         next_attempt_at, last_error, done_at, claimed_at, held"
+         next_attempt_at, last_error, done_at, claimed_at, held \
+         FROM outbox LEFT JOIN outbox_claims ON outbox_id = id"
     };
 }
 
@@ -67,7 +68,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(concat!(
             "SELECT ",
             outbox_columns!(),
-            " FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1 AND held IS NULL \
+            " WHERE state = 'pending' AND next_attempt_at <= ?1 AND held IS NULL \
              AND (claimed_at IS NULL OR claimed_at <= ?3) ORDER BY next_attempt_at, id LIMIT ?2"
         ))?;
         let rows = stmt.query_map(
@@ -80,7 +81,8 @@ impl Store {
     /// When the next pending item is due, for the worker's timer.
     pub fn next_outbox_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending' AND held IS NULL",
+            "SELECT min(next_attempt_at) FROM outbox LEFT JOIN outbox_claims ON outbox_id = id \
+             WHERE state = 'pending' AND held IS NULL",
         )?;
         Ok(stmt.query_row([], |r| ts_opt(r, 0))?)
     }
@@ -90,8 +92,10 @@ impl Store {
     /// in a transaction of its own, committed before sending.
     pub fn claim_outbox(&self, id: OutboxId, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "UPDATE outbox SET claimed_at = ?2 WHERE id = ?1 AND state = 'pending' \
-             AND held IS NULL AND (claimed_at IS NULL OR claimed_at <= ?3)",
+            "INSERT INTO outbox_claims (outbox_id, claimed_at) \
+             SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM outbox WHERE id = ?1 AND state = 'pending') \
+             ON CONFLICT (outbox_id) DO UPDATE SET claimed_at = excluded.claimed_at \
+             WHERE held IS NULL AND (claimed_at IS NULL OR claimed_at <= ?3)",
         )?;
         Ok(stmt.execute(params![id, ms(now), ms(now - CLAIM_LEASE)])? == 1)
     }
@@ -100,31 +104,51 @@ impl Store {
     /// a permission missing): it waits, pending, with the reason.
     pub fn outbox_hold(&self, id: OutboxId, reason: &str) -> Result<(), StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "UPDATE outbox SET held = ?2, last_error = ?2, claimed_at = NULL, \
-             attempts = attempts + 1 WHERE id = ?1 AND state = 'pending'",
+            "UPDATE outbox SET last_error = ?2, attempts = attempts + 1 \
+             WHERE id = ?1 AND state = 'pending'",
         )?;
         let changed = stmt.execute(params![id, reason])?;
-        self.check_outbox_transition(id, changed)
+        self.check_outbox_transition(id, changed)?;
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO outbox_claims (outbox_id, claimed_at, held) VALUES (?1, NULL, ?2) \
+             ON CONFLICT (outbox_id) DO UPDATE SET claimed_at = NULL, held = excluded.held",
+        )?;
+        stmt.execute(params![id, reason])?;
+        Ok(())
     }
 
     /// Releases every held item, due at `now` (the credentials work
     /// again); returns how many.
     pub fn outbox_release_held(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "UPDATE outbox SET held = NULL, next_attempt_at = ?1 \
-             WHERE state = 'pending' AND held IS NOT NULL",
+            "UPDATE outbox SET next_attempt_at = ?1 WHERE state = 'pending' \
+             AND id IN (SELECT outbox_id FROM outbox_claims WHERE held IS NOT NULL)",
         )?;
-        Ok(stmt.execute(params![ms(now)])?)
+        let released = stmt.execute(params![ms(now)])?;
+        self.conn
+            .prepare_cached("DELETE FROM outbox_claims WHERE held IS NOT NULL")?
+            .execute([])?;
+        Ok(released)
+    }
+
+    /// An item settled (done, failed, or back to waiting for a retry): no
+    /// longer in flight.
+    fn release_claim(&self, id: OutboxId) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("DELETE FROM outbox_claims WHERE outbox_id = ?1")?
+            .execute(params![id])?;
+        Ok(())
     }
 
     /// The item was delivered.
     pub fn outbox_succeeded(&self, id: OutboxId, at: DateTime<Utc>) -> Result<(), StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "UPDATE outbox SET state = 'done', attempts = attempts + 1, done_at = ?2, \
-             last_error = NULL, claimed_at = NULL WHERE id = ?1 AND state = 'pending'",
+             last_error = NULL WHERE id = ?1 AND state = 'pending'",
         )?;
         let changed = stmt.execute(params![id, ms(at)])?;
-        self.check_outbox_transition(id, changed)
+        self.check_outbox_transition(id, changed)?;
+        self.release_claim(id)
     }
 
     /// A delivery attempt failed but may work later: retry at
@@ -136,11 +160,12 @@ impl Store {
         next_attempt_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3, \
-             claimed_at = NULL WHERE id = ?1 AND state = 'pending'",
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 \
+             WHERE id = ?1 AND state = 'pending'",
         )?;
         let changed = stmt.execute(params![id, error, ms(next_attempt_at)])?;
-        self.check_outbox_transition(id, changed)
+        self.check_outbox_transition(id, changed)?;
+        self.release_claim(id)
     }
 
     /// The item can never be delivered (rejected by Halo, or out of
@@ -153,10 +178,11 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?2, \
-             done_at = ?3, claimed_at = NULL WHERE id = ?1 AND state = 'pending'",
+             done_at = ?3 WHERE id = ?1 AND state = 'pending'",
         )?;
         let changed = stmt.execute(params![id, error, ms(at)])?;
-        self.check_outbox_transition(id, changed)
+        self.check_outbox_transition(id, changed)?;
+        self.release_claim(id)
     }
 
     /// Turns "no row changed" into the reason: no such item, or not pending.
@@ -175,11 +201,9 @@ impl Store {
 
     /// One outbox item by id.
     pub fn outbox_item(&self, id: OutboxId) -> Result<Option<OutboxRow>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(concat!(
-            "SELECT ",
-            outbox_columns!(),
-            " FROM outbox WHERE id = ?1"
-        ))?;
+        let mut stmt =
+            self.conn
+                .prepare_cached(concat!("SELECT ", outbox_columns!(), " WHERE id = ?1"))?;
         Ok(stmt.query_row(params![id], outbox_from_row).optional()?)
     }
 
@@ -194,7 +218,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(concat!(
             "SELECT ",
             outbox_columns!(),
-            " FROM outbox WHERE (?1 IS NULL OR state = ?1) ORDER BY id LIMIT ?2"
+            " WHERE (?1 IS NULL OR state = ?1) ORDER BY id LIMIT ?2"
         ))?;
         let rows = stmt.query_map(params![state, limit], outbox_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)

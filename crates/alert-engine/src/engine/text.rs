@@ -135,18 +135,10 @@ pub(super) fn summary_notification(
             now,
         )));
     }
-    let mut ticket_ids = Vec::new();
-    let mut urgency = Urgency::Low;
-    let mut sound = false;
-    let mut lines = Vec::new();
+    if live.is_empty() {
+        return Ok(None);
+    }
     for alert in &live {
-        let policy = policy_of(alert, settings);
-        if let Some(step) = policy.steps.first() {
-            urgency = urgency.max(step.urgency);
-            sound |= step.sound;
-        }
-        ticket_ids.push(alert.ticket_id);
-        lines.push(format!("#{} {}", alert.ticket_id, alert.summary));
         tx.append_timeline(
             alert.id,
             now,
@@ -154,20 +146,51 @@ pub(super) fn summary_notification(
             &format!("in the summary for {}", summary.group_key),
         )?;
     }
-    if ticket_ids.is_empty() {
-        return Ok(None);
-    }
     let counted = Summary {
         alert_ids: live.iter().map(|a| a.id.0).collect(),
         group_key: summary.group_key.clone(),
         window_start: summary.window_start,
         flush_at: summary.flush_at,
     };
-    Ok(Some(Notification {
+    let title = settings.templates.summary_title(&counted);
+    Ok(Some(several(settings, live.iter(), title, now)))
+}
+
+/// The alerts still waiting after quiet hours or a pause, as one message.
+pub(super) fn digest_notification(
+    settings: &EngineSettings,
+    alerts: &[(AlertRow, TicketSnapshot)],
+    now: DateTime<Utc>,
+) -> Notification {
+    let title = format!("{} alerts waiting since you were away", alerts.len());
+    several(settings, alerts.iter().map(|(a, _)| a), title, now)
+}
+
+/// One message for several alerts (a flood summary or the digest): a line
+/// per ticket, as urgent and loud as the most urgent first step among them.
+fn several<'a>(
+    settings: &EngineSettings,
+    alerts: impl Iterator<Item = &'a AlertRow>,
+    title: String,
+    now: DateTime<Utc>,
+) -> Notification {
+    let mut urgency = Urgency::Low;
+    let mut sound = false;
+    let mut lines = Vec::new();
+    let mut ticket_ids = Vec::new();
+    for alert in alerts {
+        if let Some(step) = policy_of(alert, settings).steps.first() {
+            urgency = urgency.max(step.urgency);
+            sound |= step.sound;
+        }
+        lines.push(format!("#{} {}", alert.ticket_id, alert.summary));
+        ticket_ids.push(alert.ticket_id);
+    }
+    Notification {
         kind: NotificationKind::Summary,
         alert_id: None,
         ticket_id: None,
-        title: settings.templates.summary_title(&counted),
+        title,
         body: alert_policy::template::truncate(&lines.join("\n"), 400),
         urgency,
         sound,
@@ -176,38 +199,5 @@ pub(super) fn summary_notification(
         at: now,
         link: None,
         ticket_ids,
-    }))
-}
-
-pub(super) fn digest_notification(
-    settings: &EngineSettings,
-    alerts: &[(AlertRow, TicketSnapshot)],
-    now: DateTime<Utc>,
-) -> Notification {
-    let mut urgency = Urgency::Low;
-    let mut sound = false;
-    for (alert, _) in alerts {
-        if let Some(step) = policy_of(alert, settings).steps.first() {
-            urgency = urgency.max(step.urgency);
-            sound |= step.sound;
-        }
-    }
-    let lines: Vec<String> = alerts
-        .iter()
-        .map(|(a, _)| format!("#{} {}", a.ticket_id, a.summary))
-        .collect();
-    Notification {
-        kind: NotificationKind::Summary,
-        alert_id: None,
-        ticket_id: None,
-        title: format!("{} alerts waiting since you were away", alerts.len()),
-        body: alert_policy::template::truncate(&lines.join("\n"), 400),
-        urgency,
-        sound,
-        step: 0,
-        repeat: 0,
-        at: now,
-        link: None,
-        ticket_ids: alerts.iter().map(|(a, _)| a.ticket_id).collect(),
     }
 }
