@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use alert_engine::{Engine, EngineEvent, EngineHandle, EngineSettings, PollSettings, TeamRef};
+use alert_engine::{Engine, EngineEvent, EngineSettings, PollSettings, TeamRef};
+use alert_runtime::EngineHandle;
 use alert_store::Store;
 use halo_notifier_tests::{Recorder, client_for, wait_for};
 use halo_sim::{NewTicket, SimConfig};

@@ -12,9 +12,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use alert_engine::{
-    Engine, EngineHandle, EngineSettings, Notification, NotificationKind, Notifier, NotifyError,
-    PollSettings, TeamRef,
+    Engine, EngineSettings, Notification, NotificationKind, Notifier, NotifyError, PollSettings,
+    TeamRef,
 };
+use alert_runtime::EngineHandle;
 use alert_store::Store;
 use halo_notifier_tests::client_for;
 use halo_sim::{NewTicket, SimConfig, TemplateRendering, WebhookShape};

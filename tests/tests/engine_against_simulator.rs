@@ -4,7 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use alert_engine::{Engine, EngineHandle, EngineSettings, NotificationKind, PollSettings, TeamRef};
+use alert_engine::{Engine, EngineSettings, NotificationKind, PollSettings, TeamRef};
+use alert_runtime::EngineHandle;
 use alert_store::{AlertFilter, AlertState, Store};
 use halo_notifier_tests::{Recorder, client_for, wait_for};
 use halo_sim::{NewTicket, SimConfig};
@@ -149,7 +150,7 @@ async fn closing_in_halo_resolves_the_alert() {
         "{}",
         resolved.body
     );
-    let alerts = run.handle.list(AlertFilter::All).expect("list");
+    let alerts = run.handle.list(AlertFilter::All).await.expect("list");
     assert_eq!(alerts[0].state, AlertState::Resolved);
     run.handle.shutdown();
 }
@@ -164,7 +165,8 @@ async fn closing_from_the_app_closes_the_ticket_in_halo_with_the_note() {
         .await;
     let mut events = run.handle.subscribe();
     run.handle
-        .close(id.into(), "Cleared old backups")
+        .close(id.into(), "Cleared old backups", None)
+        .await
         .expect("close queued");
     // The outbox worker delivers it; its timeline records the write.
     wait_for(&mut events, |_| {
@@ -306,12 +308,8 @@ async fn later_list_rows_do_not_undo_a_full_fetch() {
         })
         .await;
     }
-    let (log, timeline) = run.handle.with_engine(|e| {
-        (
-            e.inbound_log(100).expect("log"),
-            e.timeline(id.into()).expect("timeline"),
-        )
-    });
+    let log = run.handle.inbound_log(100).await.expect("log");
+    let timeline = run.handle.timeline(id.into()).await.expect("timeline");
     let about: Vec<_> = log
         .iter()
         .filter(|row| row.ticket_id == Some(id.into()))
@@ -324,7 +322,8 @@ async fn later_list_rows_do_not_undo_a_full_fetch() {
     );
     let view = run
         .handle
-        .with_engine(|e| e.alert_for_ticket(id.into()))
+        .alert_for_ticket(id.into())
+        .await
         .expect("view")
         .expect("alert");
     assert_eq!(view.ticket.details_text.as_deref(), Some("It broke"));

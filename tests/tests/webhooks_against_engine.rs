@@ -5,7 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use alert_engine::{Engine, EngineHandle, EngineSettings, NotificationKind, PollSettings, TeamRef};
+use alert_engine::{Engine, EngineSettings, NotificationKind, PollSettings, TeamRef};
+use alert_runtime::EngineHandle;
 use alert_store::{AlertFilter, AlertState, InboundOutcome, Store};
 use halo_notifier_tests::{Recorder, client_for};
 use halo_sim::{NewTicket, SimConfig, TemplateRendering, WebhookAuth, WebhookShape};
@@ -158,7 +159,7 @@ async fn every_payload_shape_is_accepted_notified_once_and_deduplicated() {
         .filter(|n| n.kind == NotificationKind::Notification)
         .count();
     assert_eq!(shown, 7, "one notification per ticket");
-    let log = s.handle.with_engine(|e| e.inbound_log(100)).expect("log");
+    let log = s.handle.inbound_log(100).await.expect("log");
     assert_eq!(
         log.iter()
             .filter(|r| r.outcome == InboundOutcome::Duplicate)
@@ -212,7 +213,7 @@ async fn bearer_and_basic_auth_work_and_a_wrong_token_is_refused_and_logged() {
         .await
         .expect("fired");
     assert_eq!(status, 401);
-    let log = s.handle.with_engine(|e| e.inbound_log(10)).expect("log");
+    let log = s.handle.inbound_log(10).await.expect("log");
     assert!(
         log.iter().any(|r| r.outcome == InboundOutcome::Rejected
             && r.reason.contains("wrong or missing webhook token")),
@@ -238,7 +239,7 @@ async fn a_signl4_resolve_after_closing_in_halo_resolves_the_alert() {
         .webhook_body(&WebhookShape::Signl4Resolve, id, TemplateRendering::Json)
         .expect("body");
     assert_eq!(post(&url, &resolve).await, 202);
-    let alerts = s.handle.list(AlertFilter::All).expect("list");
+    let alerts = s.handle.list(AlertFilter::All).await.expect("list");
     assert_eq!(alerts[0].state, AlertState::Resolved);
     s.receiver.shutdown().await;
 }
@@ -258,7 +259,7 @@ async fn nulls_odd_fields_and_unusable_bodies() {
     assert_eq!(post(&url, "{\"hello\": \"world\"}").await, 400);
     let too_big = "x".repeat(webhook_receiver::DEFAULT_BODY_LIMIT + 1);
     assert_eq!(post(&url, &too_big).await, 413);
-    let log = s.handle.with_engine(|e| e.inbound_log(10)).expect("log");
+    let log = s.handle.inbound_log(10).await.expect("log");
     assert!(
         log.iter()
             .any(|r| r.outcome == InboundOutcome::Rejected && r.reason.contains("no ticket id"))

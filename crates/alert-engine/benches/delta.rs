@@ -101,7 +101,7 @@ fn main() {
             .unwrap();
         new_times.push(start.elapsed());
         assert_eq!(applied.len(), TICKETS as usize);
-        engine.store_mut().checkpoint().unwrap();
+        engine.checkpoint().unwrap();
 
         // The same 10,000 tickets changed status: appended to open alerts.
         let later = t0 + chrono::Duration::minutes(1);

@@ -1,6 +1,7 @@
 //! What the command surface returns and broadcasts: alerts as the CLI, the
 //! tray and the windows show them, and the change events they subscribe to.
 
+use alert_policy::{EscalationPolicy, Urgency};
 use alert_store::{AlertRow, AlertState, CursorRow};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,37 @@ pub struct AlertView {
     pub link: String,
     /// The latest version of the ticket.
     pub ticket: TicketSnapshot,
+    /// Where an open alert is in its escalation; `None` once acknowledged
+    /// or resolved.
+    pub escalation: Option<EscalationView>,
+}
+
+/// An open alert's escalation step, for the alerts window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationView {
+    /// The step reached, from 1.
+    pub step: u32,
+    /// How many steps the alert's policy has.
+    pub steps: u32,
+    /// That step's urgency.
+    pub urgency: Urgency,
+}
+
+impl EscalationView {
+    /// From the policy the alert was raised with and its cursor.
+    fn of(row: &AlertRow, cursor: &CursorRow) -> Option<Self> {
+        let policy: EscalationPolicy = serde_json::from_str(&row.policy_json).ok()?;
+        let steps = u32::try_from(policy.steps.len()).unwrap_or(u32::MAX);
+        let index = usize::try_from(cursor.step)
+            .unwrap_or(usize::MAX)
+            .min(policy.steps.len().checked_sub(1)?);
+        let step = policy.steps.get(index)?;
+        Some(EscalationView {
+            step: u32::try_from(index).unwrap_or(u32::MAX).saturating_add(1),
+            steps,
+            urgency: step.urgency,
+        })
+    }
 }
 
 impl AlertView {
@@ -58,6 +90,9 @@ impl AlertView {
                 .filter(|_| row.state.is_open()),
             link: ticket_link(instance, row.ticket_id),
             ticket,
+            escalation: cursor
+                .filter(|_| matches!(row.state, AlertState::Triggered | AlertState::Snoozed))
+                .and_then(|c| EscalationView::of(row, c)),
         }
     }
 }
@@ -81,6 +116,13 @@ pub enum EngineEvent {
     Written { ticket_id: i64, kind: String },
     /// A write to Halo gave up; the user should act.
     OutboxFailed {
+        ticket_id: i64,
+        kind: String,
+        error: String,
+    },
+    /// A write to Halo waits until the credentials work again (they were
+    /// refused, or a permission is missing); the user should fix them.
+    WriteWaiting {
         ticket_id: i64,
         kind: String,
         error: String,

@@ -445,7 +445,7 @@ fn closing_from_the_app_queues_the_write_and_resolves() {
         .unwrap();
     let outbox = engine.outbox(Some(OutboxState::Pending)).unwrap();
     assert_eq!(outbox.len(), 1);
-    assert_eq!(outbox[0].kind, "close");
+    assert_eq!(outbox[0].kind, alert_store::OutboxKind::Close);
     assert!(outbox[0].payload_json.contains("Fixed the printer"));
     let all = engine.list(AlertFilter::All).unwrap();
     assert_eq!(all[0].state, AlertState::Resolved);
@@ -469,14 +469,17 @@ fn acknowledging_can_take_the_ticket_and_leave_a_note_in_halo() {
         .ingest(&polled(ticket(21, 2, None, now), now), now)
         .unwrap();
     engine.acknowledge(21, "Alex Tech", now).unwrap();
-    let kinds: Vec<String> = engine
+    let kinds: Vec<alert_store::OutboxKind> = engine
         .outbox(Some(OutboxState::Pending))
         .unwrap()
         .into_iter()
         .map(|o| o.kind)
         .collect();
     assert_eq!(kinds.len(), 2);
-    assert!(kinds.contains(&"take".to_owned()) && kinds.contains(&"note".to_owned()));
+    assert!(
+        kinds.contains(&alert_store::OutboxKind::Take)
+            && kinds.contains(&alert_store::OutboxKind::Note)
+    );
 }
 
 #[test]
@@ -672,4 +675,124 @@ fn long_untouched_tickets_are_forgotten_but_alerted_ones_are_kept() {
     engine.housekeeping(later).unwrap();
     assert_eq!(engine.known_ticket(31), None);
     assert!(engine.known_ticket(32).is_some(), "its alert is still open");
+}
+
+#[test]
+fn an_open_alert_shows_its_escalation_step_and_an_acknowledged_one_none() {
+    let mut engine = engine_with(settings());
+    let now = t0();
+    engine
+        .ingest(&polled(ticket(30, 1, None, now), now), now)
+        .unwrap();
+    let policy = settings().policies.policy_for(Some(1)).clone();
+    let view = engine.alert_for_ticket(30).unwrap().unwrap();
+    let escalation = view.escalation.expect("an open alert escalates");
+    assert_eq!(escalation.step, 1);
+    assert_eq!(escalation.steps as usize, policy.steps.len());
+    assert_eq!(escalation.urgency, policy.steps[0].urgency);
+    let json = serde_json::to_value(&view).unwrap();
+    assert_eq!(json["escalation"]["step"], 1);
+    let (acknowledged, _) = engine.acknowledge(30, "Alex Tech", now + mins(1)).unwrap();
+    assert_eq!(acknowledged.escalation, None);
+}
+
+#[test]
+fn absurd_snooze_and_pause_lengths_are_refused_with_a_message() {
+    let now = t0();
+    for huge in [
+        Duration::MAX,
+        Duration::from_secs(u64::MAX / 2),
+        Duration::from_secs(400 * 24 * 3600),
+    ] {
+        let error = alert_engine::until_after(now, huge, "a snooze").unwrap_err();
+        assert!(
+            error.to_string().contains("too long: 366 days at the most"),
+            "{error}"
+        );
+    }
+    let week = alert_engine::until_after(now, Duration::from_secs(7 * 24 * 3600), "a pause");
+    assert_eq!(week.unwrap(), now + chrono::Duration::days(7));
+}
+
+#[test]
+fn a_retention_too_long_to_represent_keeps_the_log_instead_of_panicking() {
+    let mut engine = engine_with(EngineSettings {
+        inbound_retention: Duration::MAX,
+        ..settings()
+    });
+    let now = t0();
+    engine
+        .ingest(&polled(ticket(31, 2, None, now), now), now)
+        .unwrap();
+    engine.housekeeping(now + mins(60 * 24 * 30)).unwrap();
+    assert_eq!(engine.inbound_log(10).unwrap().len(), 1);
+}
+
+/// A custom-integration body (no delivery id) saying the ticket is new.
+fn custom_body(id: i32, at: DateTime<Utc>) -> TicketEvent {
+    let body = format!(
+        r#"{{"TicketID":{id},"Subject":"VPN down","Status":"New","status_id":1,"Team":"Service Desk"}}"#
+    );
+    ticket_events::parse_webhook(&[], body.as_bytes(), at)
+        .unwrap()
+        .remove(0)
+}
+
+#[test]
+fn the_same_custom_webhook_body_later_is_a_new_event() {
+    let mut engine = engine_with(settings());
+    let now = t0();
+    let (first, _) = engine.ingest(&custom_body(32, now), now).unwrap();
+    assert_eq!(first.outcome, InboundOutcome::Created);
+    // Halo retrying the delivery a few minutes later: a duplicate.
+    let retry_at = now + mins(5);
+    let (retry, _) = engine.ingest(&custom_body(32, retry_at), retry_at).unwrap();
+    assert_eq!(retry.outcome, InboundOutcome::Duplicate);
+    // The ticket is closed, then an hour later reopened with the same body.
+    let closed_at = now + mins(30);
+    let mut closed = ticket(32, 2, None, closed_at);
+    closed.status_id = Some(CLOSED);
+    engine
+        .ingest(&polled(closed, closed_at), closed_at)
+        .unwrap();
+    let later = now + mins(60);
+    let (again, _) = engine.ingest(&custom_body(32, later), later).unwrap();
+    assert_eq!(again.outcome, InboundOutcome::Reopened, "{again:?}");
+}
+
+#[test]
+fn every_note_written_back_carries_its_own_marker() {
+    let mut engine = engine_with(EngineSettings {
+        acknowledge: alert_engine::AcknowledgeWriteBack {
+            take: false,
+            note: true,
+        },
+        ..settings()
+    });
+    let now = t0();
+    let mut markers = Vec::new();
+    for (i, at) in [now, now + mins(60)].into_iter().enumerate() {
+        let t = ticket(33, 2, None, at);
+        if i == 1 {
+            // Closed in between, so the same ticket alerts again.
+            let mut closed = ticket(33, 2, None, at - mins(30));
+            closed.status_id = Some(CLOSED);
+            engine
+                .ingest(&polled(closed, at - mins(30)), at - mins(30))
+                .unwrap();
+        }
+        engine.ingest(&polled(t, at), at).unwrap();
+        engine.acknowledge(33, "Alex Tech", at).unwrap();
+    }
+    for item in engine.outbox(None).unwrap() {
+        let write: alert_engine::HaloWrite = serde_json::from_str(&item.payload_json).unwrap();
+        let alert_engine::HaloWrite::Note { text, marker } = write else {
+            panic!("a note: {write:?}");
+        };
+        let marker = marker.expect("a marker");
+        assert!(text.contains(&marker), "{text}");
+        markers.push(marker);
+    }
+    assert_eq!(markers.len(), 2);
+    assert_ne!(markers[0], markers[1], "the same text, different markers");
 }

@@ -16,6 +16,16 @@ pub enum StoreError {
         source: std::io::Error,
     },
 
+    #[error(
+        "could not make {path} readable by you only: {source}; check that you own it \
+         (or choose another data folder)"
+    )]
+    Permissions {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error("could not open the alert database {path}: {source}")]
     Open {
         path: PathBuf,

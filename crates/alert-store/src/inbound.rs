@@ -137,7 +137,8 @@ impl Store {
     pub fn mark_processed(&self, event_key: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "INSERT INTO processed_events (event_key, at) VALUES (?1, ?2) \
-             ON CONFLICT (event_key) DO NOTHING",
+             ON CONFLICT (event_key) DO UPDATE SET at = excluded.at \
+             WHERE processed_events.at < excluded.at",
         )?;
         Ok(stmt.execute(params![event_key, ms(at)])? == 1)
     }
@@ -148,6 +149,19 @@ impl Store {
             "SELECT EXISTS (SELECT 1 FROM processed_events WHERE event_key = ?1)",
         )?;
         Ok(stmt.query_row(params![event_key], |r| r.get(0))?)
+    }
+
+    /// Whether `event_key` was applied at or after `since` (keys that
+    /// deduplicate only within a window).
+    pub fn is_processed_since(
+        &self,
+        event_key: &str,
+        since: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM processed_events WHERE event_key = ?1 AND at >= ?2)",
+        )?;
+        Ok(stmt.query_row(params![event_key, ms(since)], |r| r.get(0))?)
     }
 
     /// Forgets keys recorded before `older_than` (older than any redelivery

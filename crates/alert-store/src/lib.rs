@@ -50,9 +50,10 @@ pub use error::StoreError;
 pub use inbound::MAX_EXCERPT_BYTES;
 pub use known::{KnownTicket, KnownVersion};
 pub use migrations::SCHEMA_VERSION;
+pub use outbox::CLAIM_LEASE;
 pub use store::{Store, StoreTx};
 pub use types::{
     AlertFilter, AlertId, AlertRow, AlertState, AlertTiming, CursorRow, InboundEntry,
-    InboundOutcome, InboundRow, InboundSource, NewAlert, NewOutboxItem, OutboxId, OutboxRow,
-    OutboxState, PriorityStats, SnapshotUpdate, TimelineKind, TimelineRow,
+    InboundOutcome, InboundRow, InboundSource, NewAlert, NewOutboxItem, OutboxId, OutboxKind,
+    OutboxRow, OutboxState, PriorityStats, SnapshotUpdate, TimelineKind, TimelineRow,
 };

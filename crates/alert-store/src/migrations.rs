@@ -28,6 +28,10 @@ pub(crate) const MIGRATIONS: &[MigrationFile] = &[
         file: "003_known_tickets_rowid.sql",
         sql: include_str!("../migrations/003_known_tickets_rowid.sql"),
     },
+    MigrationFile {
+        file: "004_outbox_in_flight.sql",
+        sql: include_str!("../migrations/004_outbox_in_flight.sql"),
+    },
 ];
 
 /// The schema version this build creates and understands.
@@ -66,7 +70,8 @@ pub(crate) fn migrate(conn: &mut Connection, files: &[MigrationFile]) -> Result<
     let result = (|| {
         for (index, file) in files.iter().enumerate().skip(current) {
             let version = index + 1;
-            match migrations.to_version(conn, version) {
+            let attempt = migrations.to_version(conn, version);
+            match attempt {
                 Ok(()) => tracing::info!(version, file = file.file, "alert database migrated"),
                 Err(_) if user_version(conn)? >= version as i64 => {}
                 Err(source) => {

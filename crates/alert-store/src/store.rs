@@ -72,7 +72,10 @@ impl Store {
                 path: dir.to_path_buf(),
                 source,
             })?;
+            private::restrict(dir, private::DIR_MODE)?;
         }
+        private::create_file(path)?;
+        private::restrict(path, private::FILE_MODE)?;
         let conn = Connection::open(path).map_err(|source| StoreError::Open {
             path: path.to_path_buf(),
             source,
@@ -241,5 +244,50 @@ mod tests {
     fn store_can_move_to_the_engines_blocking_thread() {
         fn assert_send<T: Send>() {}
         assert_send::<Store>();
+    }
+}
+
+/// Alerts name clients and tickets: the database and its folder are
+/// readable by the user only. SQLite gives its `-wal` and `-shm` files the
+/// database file's mode.
+mod private {
+    use std::path::Path;
+
+    use crate::error::StoreError;
+
+    pub(super) const DIR_MODE: u32 = 0o700;
+    pub(super) const FILE_MODE: u32 = 0o600;
+
+    /// Creates the database file with the user-only mode, so it is never
+    /// readable by others even for a moment.
+    pub(super) fn create_file(path: &Path) -> Result<(), StoreError> {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, FILE_MODE);
+        options
+            .open(path)
+            .map(drop)
+            .map_err(|source| StoreError::Permissions {
+                path: path.to_path_buf(),
+                source,
+            })
+    }
+
+    #[cfg(unix)]
+    pub(super) fn restrict(path: &Path, mode: u32) -> Result<(), StoreError> {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|source| {
+            StoreError::Permissions {
+                path: path.to_path_buf(),
+                source,
+            }
+        })
+    }
+
+    /// Elsewhere the user's profile folder already keeps others out.
+    #[cfg(not(unix))]
+    pub(super) fn restrict(_path: &Path, _mode: u32) -> Result<(), StoreError> {
+        Ok(())
     }
 }

@@ -127,6 +127,18 @@ text_enum!(
 );
 
 text_enum!(
+    /// What an outbox item writes to Halo.
+    OutboxKind, "outbox kind" {
+        /// Assign the ticket to an agent.
+        Take => "take",
+        /// Add a private note.
+        Note => "note",
+        /// Close the ticket with a note.
+        Close => "close",
+    }
+);
+
+text_enum!(
     /// Where an outbox item stands. `Done` and `Failed` are final.
     OutboxState, "outbox state" {
         Pending => "pending",
@@ -371,8 +383,7 @@ pub struct InboundRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOutboxItem {
     pub created_at: DateTime<Utc>,
-    /// take / note / close / ...
-    pub kind: String,
+    pub kind: OutboxKind,
     /// The Halo web URL to call.
     pub instance: String,
     pub alert_id: Option<AlertId>,
@@ -385,7 +396,7 @@ pub struct NewOutboxItem {
 pub struct OutboxRow {
     pub id: OutboxId,
     pub created_at: DateTime<Utc>,
-    pub kind: String,
+    pub kind: OutboxKind,
     pub instance: String,
     pub alert_id: Option<AlertId>,
     pub ticket_id: i64,
@@ -396,6 +407,11 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     /// When it finished, successfully or not.
     pub done_at: Option<DateTime<Utc>>,
+    /// When a worker took it to send (in flight); `None` when idle.
+    pub claimed_at: Option<DateTime<Utc>>,
+    /// Why it waits for the user (e.g. credentials revoked); `None` when
+    /// it does not.
+    pub held: Option<String>,
 }
 
 /// How quickly one alert was handled.

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use alert_store::{
     AlertFilter, AlertId, AlertRow, AlertState, CursorRow, InboundEntry, InboundOutcome,
-    InboundSource, MAX_EXCERPT_BYTES, NewAlert, NewOutboxItem, OutboxState, SCHEMA_VERSION,
-    SnapshotUpdate, Store, StoreError, TimelineKind,
+    InboundSource, MAX_EXCERPT_BYTES, NewAlert, NewOutboxItem, OutboxKind, OutboxState,
+    SCHEMA_VERSION, SnapshotUpdate, Store, StoreError, TimelineKind,
 };
 use chrono::{DateTime, Utc};
 
@@ -348,7 +348,7 @@ fn pruning_resolved_alerts_cascades_to_timeline_and_cursor() -> TestResult {
     store.set_cursor(old, &cursor(None, t(0)))?;
     let out = store.enqueue(&NewOutboxItem {
         created_at: t(1),
-        kind: "note".to_owned(),
+        kind: OutboxKind::Note,
         instance: ACME.to_owned(),
         alert_id: Some(old),
         ticket_id: 1,
@@ -606,10 +606,10 @@ fn processed_event_keys_make_events_idempotent() -> TestResult {
 
 // ---- outbox ----------------------------------------------------------------------
 
-fn item(kind: &str, at: DateTime<Utc>) -> NewOutboxItem {
+fn item(kind: OutboxKind, at: DateTime<Utc>) -> NewOutboxItem {
     NewOutboxItem {
         created_at: at,
-        kind: kind.to_owned(),
+        kind,
         instance: ACME.to_owned(),
         alert_id: None,
         ticket_id: 42,
@@ -621,9 +621,9 @@ fn item(kind: &str, at: DateTime<Utc>) -> NewOutboxItem {
 fn outbox_lifecycle() -> TestResult {
     let store = Store::open_in_memory()?;
     assert_eq!(store.next_outbox_due()?, None);
-    let take = store.enqueue(&item("take", t(0)))?;
-    let note = store.enqueue(&item("note", t(1)))?;
-    let close = store.enqueue(&item("close", t(2)))?;
+    let take = store.enqueue(&item(OutboxKind::Take, t(0)))?;
+    let note = store.enqueue(&item(OutboxKind::Note, t(1)))?;
+    let close = store.enqueue(&item(OutboxKind::Close, t(2)))?;
 
     assert_eq!(store.next_outbox_due()?, Some(t(0)));
     assert!(store.due_outbox(t(-1), 10)?.is_empty());
@@ -895,4 +895,67 @@ fn processes_opening_a_new_database_at_once_all_succeed() {
             );
         }
     }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_database_and_its_folder_are_readable_by_the_user_only() -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("halo-notifier");
+    let path = dir.join("alerts.sqlite");
+    // A folder another program left open to everyone is tightened too.
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let mut store = Store::open(&path)?;
+    store.transaction(|tx| tx.set_setting("k", "v", t(0)))?;
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&path), 0o600);
+    let wal = dir.join("alerts.sqlite-wal");
+    if wal.exists() {
+        assert_eq!(mode(&wal), 0o600);
+    }
+    drop(store);
+    // An existing file someone loosened is tightened again on open.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    Store::open(&path)?;
+    assert_eq!(mode(&path), 0o600);
+    Ok(())
+}
+
+#[test]
+fn an_outbox_item_in_flight_is_not_handed_out_twice() -> Result<(), StoreError> {
+    let mut store = Store::open_in_memory()?;
+    let id = store.enqueue(&item(OutboxKind::Note, t(0)))?;
+    assert!(store.transaction(|tx| tx.claim_outbox(id, t(1)))?);
+    // A second worker (or the CLI) finds nothing to send, and cannot claim it.
+    assert!(store.due_outbox(t(2), 10)?.is_empty());
+    assert!(!store.transaction(|tx| tx.claim_outbox(id, t(2)))?);
+    let row = store.outbox_item(id)?.expect("item");
+    assert_eq!(row.claimed_at, Some(t(1)));
+    // Abandoned mid-send (the app stopped): due again after the lease.
+    let later = t(1) + alert_store::CLAIM_LEASE;
+    assert_eq!(store.due_outbox(later, 10)?.len(), 1);
+    store.outbox_succeeded(id, later)?;
+    assert_eq!(store.outbox_item(id)?.expect("item").claimed_at, None);
+    Ok(())
+}
+
+#[test]
+fn a_held_outbox_item_waits_for_the_user_then_resumes() -> Result<(), StoreError> {
+    let store = Store::open_in_memory()?;
+    let id = store.enqueue(&item(OutboxKind::Close, t(0)))?;
+    store.claim_outbox(id, t(1))?;
+    store.outbox_hold(id, "the credentials were refused")?;
+    let row = store.outbox_item(id)?.expect("item");
+    assert_eq!(row.state, OutboxState::Pending);
+    assert_eq!(row.held.as_deref(), Some("the credentials were refused"));
+    assert!(store.due_outbox(t(100), 10)?.is_empty());
+    assert_eq!(store.next_outbox_due()?, None);
+    assert_eq!(store.outbox_release_held(t(200))?, 1);
+    let due = store.due_outbox(t(200), 10)?;
+    assert_eq!((due.len(), due[0].held.clone()), (1, None));
+    Ok(())
 }

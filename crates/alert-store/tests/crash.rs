@@ -76,7 +76,7 @@ fn write_rows(tx: &StoreTx<'_>, ticket_id: i64, padding: usize) -> Result<(), St
     tx.mark_processed(&format!("ev-{ticket_id}"), now)?;
     tx.enqueue(&NewOutboxItem {
         created_at: now,
-        kind: "note".to_owned(),
+        kind: alert_store::OutboxKind::Note,
         instance: "https://acme.halopsa.com".to_owned(),
         alert_id: Some(id),
         ticket_id,

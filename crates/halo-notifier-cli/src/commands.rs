@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use alert_engine::{Engine, EngineEvent, EngineHandle, FanOut, JsonLines, Notifier, outbox};
+use alert_engine::{Engine, EngineEvent, FanOut, JsonLines, Notifier};
 use alert_policy::HumanDuration;
+use alert_runtime::EngineHandle;
 use alert_store::{AlertFilter, OutboxState, Store};
 use anyhow::{Context, Result, anyhow, bail};
 use halo_api::{ClientSecret, HaloClient, RetryPolicy, SystemClock};
@@ -84,7 +85,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
             let d: HumanDuration = duration.parse().map_err(|e| anyhow!("duration: {e}"))?;
             let mut engine = open_engine(&mut ctx)?;
             let now = chrono::Utc::now();
-            let until = now + chrono::Duration::from_std(d.as_std())?;
+            let until = alert_engine::until_after(now, d.as_std(), "a snooze")?;
             engine.snooze(ticket, until, now)?;
             println!(
                 "Snoozed ticket {ticket} until {}.",
@@ -116,7 +117,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
             let d: HumanDuration = duration.parse().map_err(|e| anyhow!("duration: {e}"))?;
             let mut engine = open_engine(&mut ctx)?;
             let now = chrono::Utc::now();
-            let until = now + chrono::Duration::from_std(d.as_std())?;
+            let until = alert_engine::until_after(now, d.as_std(), "a pause")?;
             engine.pause(Some(until), now)?;
             println!(
                 "Notifications paused until {}.",
@@ -294,11 +295,10 @@ async fn deliver_with(
         engine,
         Arc::new(SystemClock),
         Arc::new(FanOut::new()),
-        Some(halo.clone()),
+        Some(halo),
     );
-    let mut catalog = None;
-    outbox::deliver_due(&handle, &halo, &mut catalog).await;
-    let items = handle.with_engine(|e| e.outbox(None))?;
+    handle.deliver_writes_now().await;
+    let items = handle.outbox_items(None).await?;
     let mine: Vec<_> = items.iter().filter(|o| o.ticket_id == ticket).collect();
     if let Some(failed) = mine.iter().find(|o| o.state == OutboxState::Failed) {
         bail!(

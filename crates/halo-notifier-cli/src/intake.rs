@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use alert_engine::EngineHandle;
+use alert_runtime::EngineHandle;
 use anyhow::{Result, anyhow};
 use webhook_receiver::{DEFAULT_BODY_LIMIT, Receiver, ReceiverConfig, WebhookToken};
 

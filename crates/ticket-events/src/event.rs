@@ -80,7 +80,21 @@ pub struct TicketEvent {
     pub key: String,
 }
 
+/// How long a key made from a body's content (a custom integration with no
+/// delivery id) counts as a duplicate: Halo's retries come within minutes,
+/// and the same body an hour later is a new event (the ticket changed and
+/// changed back).
+pub const CONTENT_DEDUPE_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
+
 impl TicketEvent {
+    /// How long this event's key makes a repeat a duplicate: `None` for
+    /// ever (a delivery id), [`CONTENT_DEDUPE_WINDOW`] for a content key.
+    pub fn dedupe_window(&self) -> Option<chrono::Duration> {
+        self.key
+            .starts_with(crate::webhook::CONTENT_KEY_PREFIX)
+            .then_some(CONTENT_DEDUPE_WINDOW)
+    }
+
     /// A ticket read from Halo's API.
     pub fn from_api(
         ticket: &halo_api::Ticket,

@@ -25,12 +25,14 @@ pub enum WebhookError {
     NoTicketId,
 }
 
-/// Parses one delivery. `headers` are (lower-case name, value) pairs.
+/// Parses one delivery into its events: one for a single body, one per
+/// element for a batched (array) delivery, in order. `headers` are
+/// (lower-case name, value) pairs.
 pub fn parse_webhook(
     headers: &[(String, String)],
     body: &[u8],
     received_at: DateTime<Utc>,
-) -> Result<TicketEvent, WebhookError> {
+) -> Result<Vec<TicketEvent>, WebhookError> {
     let text = String::from_utf8_lossy(body);
     if text.trim().is_empty() {
         return Err(WebhookError::Empty);
@@ -38,9 +40,35 @@ pub fn parse_webhook(
     let value = serde_json::from_str::<Value>(&text)
         .ok()
         .or_else(|| serde_json::from_str::<Value>(&repair(&text)).ok());
-    let Some(Value::Object(map)) = value else {
-        return salvage(headers, &text, received_at);
-    };
+    match value {
+        Some(Value::Object(map)) => from_object(headers, &map, &text, received_at).map(|e| vec![e]),
+        Some(Value::Array(items)) => {
+            let events: Vec<TicketEvent> = items
+                .iter()
+                .filter_map(|item| match item {
+                    Value::Object(map) => {
+                        from_object(headers, map, &item.to_string(), received_at).ok()
+                    }
+                    _ => None,
+                })
+                .collect();
+            if events.is_empty() {
+                Err(WebhookError::NoTicketId)
+            } else {
+                Ok(events)
+            }
+        }
+        _ => salvage(headers, &text, received_at).map(|e| vec![e]),
+    }
+}
+
+/// One ticket's body.
+fn from_object(
+    headers: &[(String, String)],
+    map: &Map<String, Value>,
+    text: &str,
+    received_at: DateTime<Utc>,
+) -> Result<TicketEvent, WebhookError> {
     let header = |name: &str| {
         headers
             .iter()
@@ -48,15 +76,15 @@ pub fn parse_webhook(
             .map(|(_, v)| v.clone())
     };
     let (kind, mut snapshot, event_name, delivery_id) = if let Some(Value::Object(ticket)) =
-        get(&map, &["ticket"])
+        get(map, &["ticket"])
     {
-        if has(&map, &["event", "object_id", "webhook_id", "escmsg_id"]) {
+        if has(map, &["event", "object_id", "webhook_id", "escmsg_id"]) {
             let mut snap = flat_snapshot(ticket);
             if snap.ticket_id == 0 {
-                snap.ticket_id = int(get(&map, &["object_id"])).unwrap_or(0);
+                snap.ticket_id = int(get(map, &["object_id"])).unwrap_or(0);
             }
-            let name = text_of(get(&map, &["event"]));
-            let id = text_of(get(&map, &["id"]));
+            let name = text_of(get(map, &["event"]));
+            let id = text_of(get(map, &["id"]));
             (WebhookKind::Native, snap, name, id)
         } else if has(ticket, &["agent", "tickettype"])
             || matches!(get(ticket, &["status"]), Some(Value::Object(_)))
@@ -74,11 +102,11 @@ pub fn parse_webhook(
             (WebhookKind::IlertFull, snap, None, None)
         }
     } else if let Some(external) =
-        text_of(get(&map, &["X-S4-ExternalID"])).or_else(|| header("x-s4-externalid"))
+        text_of(get(map, &["X-S4-ExternalID"])).or_else(|| header("x-s4-externalid"))
     {
-        let mut snap = flat_snapshot(&map);
+        let mut snap = flat_snapshot(map);
         snap.ticket_id = external_id(&external).unwrap_or(snap.ticket_id);
-        let status = text_of(get(&map, &["X-S4-Status"])).or_else(|| header("x-s4-status"));
+        let status = text_of(get(map, &["X-S4-Status"])).or_else(|| header("x-s4-status"));
         if status
             .as_deref()
             .is_some_and(|s| s.eq_ignore_ascii_case("resolved"))
@@ -89,8 +117,8 @@ pub fn parse_webhook(
             (WebhookKind::Signl4, snap, status, None)
         }
     } else {
-        let snap = flat_snapshot(&map);
-        let status = text_of(get(&map, &["Status", "StatusName", "status_name", "State"]));
+        let snap = flat_snapshot(map);
+        let status = text_of(get(map, &["Status", "StatusName", "status_name", "State"]));
         let kind = if status.is_some() {
             WebhookKind::AlertOps
         } else {
@@ -99,7 +127,7 @@ pub fn parse_webhook(
         (kind, snap, status, None)
     };
     if snapshot.ticket_id <= 0 {
-        return salvage(headers, &text, received_at);
+        return salvage(headers, text, received_at);
     }
     if snapshot.closed_hint.is_none() {
         snapshot.closed_hint = status_word(snapshot.status_name.as_deref())
@@ -144,7 +172,10 @@ fn salvage(
         closed_hint: closed,
         ..TicketSnapshot::default()
     };
-    let key = format!("unreadable:{id}:{:016x}", fnv1a(text.as_bytes()));
+    let key = format!(
+        "{CONTENT_KEY_PREFIX}unreadable:{id}:{:016x}",
+        fnv1a(text.as_bytes())
+    );
     Ok(TicketEvent {
         source: EventSource::Webhook(WebhookKind::Unknown),
         received_at,
@@ -341,12 +372,16 @@ fn date(v: Option<&Value>) -> Option<DateTime<Utc>> {
     }
 }
 
+/// Keys made from a body's content rather than a delivery id start with
+/// this; they deduplicate only within [`CONTENT_DEDUPE_WINDOW`].
+pub(crate) const CONTENT_KEY_PREFIX: &str = "content:";
+
 /// The same change gives the same key whatever the whitespace or key
 /// order of the body; a different change (status, agent…) another key.
 fn content_key(kind: WebhookKind, snapshot: &TicketSnapshot, event_name: Option<&str>) -> String {
     let canonical = serde_json::to_string(&(snapshot, event_name)).unwrap_or_default();
     format!(
-        "{}:{}:{:016x}",
+        "{CONTENT_KEY_PREFIX}{}:{}:{:016x}",
         kind.as_str(),
         snapshot.ticket_id,
         fnv1a(canonical.as_bytes())
@@ -415,7 +450,30 @@ mod tests {
     use proptest::prelude::*;
 
     fn parse(body: &str) -> Result<TicketEvent, WebhookError> {
-        parse_webhook(&[], body.as_bytes(), Utc::now())
+        parse_webhook(&[], body.as_bytes(), Utc::now()).map(|mut events| events.remove(0))
+    }
+
+    #[test]
+    fn a_batched_delivery_gives_every_element() {
+        let body = r#"[{"TicketID":5,"Subject":"VPN down","Status":"New"},
+                       "not a ticket",
+                       {"TicketID":6,"Subject":"Printer","Status":"New"}]"#;
+        let events = parse_webhook(&[], body.as_bytes(), Utc::now()).unwrap();
+        let ids: Vec<i32> = events.iter().map(|e| e.snapshot.ticket_id).collect();
+        assert_eq!(ids, vec![5, 6]);
+        assert_ne!(events[0].key, events[1].key);
+        assert_eq!(
+            parse_webhook(&[], b"[1, 2]", Utc::now()),
+            Err(WebhookError::NoTicketId)
+        );
+    }
+
+    #[test]
+    fn content_keys_deduplicate_for_a_while_and_delivery_ids_for_good() {
+        let custom = parse(r#"{"TicketID":"9","Subject":"VPN","Status":"New"}"#).unwrap();
+        assert_eq!(custom.dedupe_window(), Some(chrono::Duration::minutes(10)));
+        let native = parse(r#"{"id":"a1","event":"x","object_id":4,"ticket":{"id":4}}"#).unwrap();
+        assert_eq!(native.dedupe_window(), None);
     }
 
     #[test]
@@ -445,7 +503,8 @@ mod tests {
             br#"{"Title":"Disk full","Status":"New"}"#,
             Utc::now(),
         )
-        .unwrap();
+        .unwrap()
+        .remove(0);
         assert_eq!(e.snapshot.ticket_id, 78);
         assert_eq!(e.snapshot.summary.as_deref(), Some("Disk full"));
     }

@@ -1,5 +1,6 @@
 //! Intake by polling: one delta request per cycle (`lastupdatefromdate`
-//! with an overlap, deduplicated on id + last_update), a periodic
+//! with an overlap, deduplicated on id + last_update) whose base is Halo's
+//! own clock (the newest `last_update` it returned), a periodic
 //! reconciliation of open tickets in scope to catch closures a delta missed,
 //! jittered intervals, exponential backoff on errors, and Halo's 429 waits
 //! honoured by scheduling rather than by sleeping inside a request.
@@ -11,16 +12,24 @@ use chrono::{DateTime, Utc};
 use halo_api::{DeltaTracker, HaloClient, HaloError, Ticket, TicketQuery};
 use ticket_events::{EventSource, TicketEvent};
 
-use crate::rules::TeamRef;
-use crate::runtime::EngineHandle;
+use alert_engine::{TEST_TICKET_ID, TeamRef};
 
-/// Poll-state key: when the last successful delta poll started.
+use crate::handle::EngineHandle;
+
+/// Poll-state key: the base of the next delta, by Halo's clock (the newest
+/// `last_update` Halo returned).
 pub const LAST_POLL_KEY: &str = "last_poll_started";
+/// With no `last_update` from Halo yet (an empty tenant), the base is the
+/// desktop's clock this far back, so a desktop clock up to a day ahead of
+/// Halo's still misses nothing.
+const NO_HALO_TIME_MARGIN: chrono::Duration = chrono::Duration::days(1);
 
 pub(crate) async fn run(handle: EngineHandle, halo: Arc<HaloClient>) {
     let mut shutdown = handle.shutdown_receiver();
-    let settings = handle.with_engine(|e| e.settings().poll);
-    let mut poller = Poller::new(&handle, settings.overlap);
+    let Ok(settings) = handle.call(|e| e.settings().poll).await else {
+        return;
+    };
+    let mut poller = Poller::new(&handle, settings.overlap).await;
     let mut failures: u32 = 0;
     loop {
         let wait = match poller.cycle(&handle, &halo).await {
@@ -47,7 +56,7 @@ pub(crate) async fn run(handle: EngineHandle, halo: Arc<HaloClient>) {
         };
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
-            () = handle.poll_requested().notified() => {}
+            () = handle.shared.poll_now.notified() => {}
             _ = shutdown.changed() => return,
         }
     }
@@ -74,9 +83,9 @@ struct Poller {
 }
 
 impl Poller {
-    fn new(handle: &EngineHandle, overlap: Duration) -> Self {
+    async fn new(handle: &EngineHandle, overlap: Duration) -> Self {
         Poller {
-            tracker: DeltaTracker::resume(overlap, persisted_last_poll(handle)),
+            tracker: DeltaTracker::resume(overlap, persisted_last_poll(handle).await),
             last_reconcile: None,
             learned: false,
             team_ids: None,
@@ -88,7 +97,7 @@ impl Poller {
             handle.learn_instance(halo).await?;
             self.learned = true;
         }
-        let settings = handle.with_engine(|e| e.settings().clone());
+        let settings = handle.call(|e| e.settings().clone()).await?;
         if self.team_ids.is_none() {
             self.team_ids = Some(resolve_teams(halo, &settings.teams).await?);
         }
@@ -102,13 +111,14 @@ impl Poller {
                 let list = halo
                     .tickets_changed_since(&TicketQuery::default(), since)
                     .await?;
-                log_rejected(handle, &list.rejected);
+                log_rejected(handle, &list.rejected).await;
                 let received = list.tickets.len();
-                let changed = self.news(handle, list.tickets, started);
+                let base = self.halo_base(&list.tickets, started);
+                let changed = self.news(handle, list.tickets, base).await?;
                 tracing::debug!(%since, received, news = changed.len(), "delta poll");
                 let changed = with_details(handle, halo, changed).await;
-                if let Err(e) = apply(handle, &changed, EventSource::Poll, started, false).await {
-                    self.rewind(handle);
+                if let Err(e) = apply(handle, &changed, EventSource::Poll, base, false).await {
+                    self.rewind(handle).await;
                     return Err(e);
                 }
             }
@@ -123,6 +133,11 @@ impl Poller {
         }
         self.tracker
             .forget_older_than(started - chrono::Duration::days(2));
+        if !handle.intake_status().ok {
+            // Halo answers again (maybe with new credentials): writes held
+            // for the user try once more.
+            let _ = handle.resume_held_writes().await;
+        }
         handle.set_status(|s| {
             s.ok = true;
             s.problem = None;
@@ -132,33 +147,49 @@ impl Poller {
         Ok(())
     }
 
+    /// The base of the next delta by Halo's clock: the newest `last_update`
+    /// Halo has returned (never the desktop's clock, which may run ahead and
+    /// skip changes), or, before Halo returned any, the desktop's clock a
+    /// day back.
+    fn halo_base(&self, tickets: &[Ticket], started: DateTime<Utc>) -> DateTime<Utc> {
+        let newest = tickets.iter().filter_map(|t| t.last_update).max();
+        match (self.tracker.last_poll_started(), newest) {
+            (Some(previous), Some(newest)) => previous.max(newest),
+            (Some(previous), None) => previous,
+            (None, Some(newest)) => newest,
+            (None, None) => started - NO_HALO_TIME_MARGIN,
+        }
+    }
+
     /// What in a delta is news: unseen (id, last_update) pairs, and known
     /// tickets whose content changed without `last_update` moving (Halo may
     /// render it in whole seconds, so two changes in one second share it).
-    fn news(
+    async fn news(
         &mut self,
         handle: &EngineHandle,
         tickets: Vec<Ticket>,
-        started: DateTime<Utc>,
-    ) -> Vec<Ticket> {
+        base: DateTime<Utc>,
+    ) -> Result<Vec<Ticket>, CycleError> {
         let all = tickets.clone();
-        let fresh = self.tracker.accept(tickets, started);
+        let fresh = self.tracker.accept(tickets, base);
         let fresh_ids: std::collections::HashSet<i32> = fresh.iter().map(|t| t.id).collect();
+        let changed = handle
+            .call(move |e| {
+                all.into_iter()
+                    .filter(|t| !fresh_ids.contains(&t.id))
+                    .filter(|t| {
+                        e.known_ticket(t.id).is_some_and(|known| {
+                            *known
+                                != ticket_events::TicketSnapshot::from(t)
+                                    .keep_unlisted_fields(Some(known))
+                        })
+                    })
+                    .collect::<Vec<Ticket>>()
+            })
+            .await?;
         let mut news = fresh;
-        handle.with_engine(|e| {
-            for t in all {
-                if fresh_ids.contains(&t.id) {
-                    continue;
-                }
-                if let Some(known) = e.known_ticket(t.id)
-                    && *known
-                        != ticket_events::TicketSnapshot::from(&t).keep_unlisted_fields(Some(known))
-                {
-                    news.push(t);
-                }
-            }
-        });
-        news
+        news.extend(changed);
+        Ok(news)
     }
 
     /// The first poll ever: open tickets in watched teams and mine.
@@ -169,9 +200,10 @@ impl Poller {
         started: DateTime<Utc>,
     ) -> Result<(), CycleError> {
         let tickets = self.open_in_scope(handle, halo).await?;
-        let accepted = self.tracker.accept(tickets, started);
-        if let Err(e) = apply(handle, &accepted, EventSource::Poll, started, true).await {
-            self.rewind(handle);
+        let base = self.halo_base(&tickets, started);
+        let accepted = self.tracker.accept(tickets, base);
+        if let Err(e) = apply(handle, &accepted, EventSource::Poll, base, true).await {
+            self.rewind(handle).await;
             return Err(e);
         }
         // A reconcile right after a baseline would repeat the same requests.
@@ -184,16 +216,17 @@ impl Poller {
         &self,
         handle: &EngineHandle,
         halo: &HaloClient,
-    ) -> Result<Vec<Ticket>, HaloError> {
-        let (me, assigned_to_me) =
-            handle.with_engine(|e| (e.me().map(|m| m.agent_id), e.settings().assigned_to_me));
+    ) -> Result<Vec<Ticket>, CycleError> {
+        let (me, assigned_to_me) = handle
+            .call(|e| (e.me().map(|m| m.agent_id), e.settings().assigned_to_me))
+            .await?;
         let mut tickets = Vec::new();
         let teams = self.team_ids.clone().unwrap_or_default();
         if !teams.is_empty() {
             let list = halo
                 .list_tickets(&TicketQuery::open_in_teams(&teams))
                 .await?;
-            log_rejected(handle, &list.rejected);
+            log_rejected(handle, &list.rejected).await;
             tickets.extend(list.tickets);
         }
         if assigned_to_me && let Some(me) = me {
@@ -204,7 +237,7 @@ impl Poller {
                     ..TicketQuery::default()
                 })
                 .await?;
-            log_rejected(handle, &list.rejected);
+            log_rejected(handle, &list.rejected).await;
             for t in list.tickets {
                 if !tickets.iter().any(|known| known.id == t.id) {
                     tickets.push(t);
@@ -225,24 +258,28 @@ impl Poller {
         let open = self.open_in_scope(handle, halo).await?;
         let now = handle.now();
         let alerts = handle
-            .with_engine(|e| e.list(alert_store::AlertFilter::Open))
+            .list(alert_store::AlertFilter::Open)
+            .await
             .unwrap_or_default();
-        let mut changed: Vec<Ticket> = open
-            .iter()
-            .filter(|t| {
-                handle.with_engine(|e| {
-                    let known = e.known_ticket(t.id);
-                    let snap = ticket_events::TicketSnapshot::from(*t).keep_unlisted_fields(known);
-                    known != Some(&snap)
-                })
+        let candidates = open.clone();
+        let mut changed: Vec<Ticket> = handle
+            .call(move |e| {
+                candidates
+                    .into_iter()
+                    .filter(|t| {
+                        let known = e.known_ticket(t.id);
+                        let snap =
+                            ticket_events::TicketSnapshot::from(t).keep_unlisted_fields(known);
+                        known != Some(&snap)
+                    })
+                    .collect::<Vec<Ticket>>()
             })
-            .cloned()
-            .collect();
+            .await?;
         for alert in alerts {
             let Ok(id) = i32::try_from(alert.ticket_id) else {
                 continue;
             };
-            if id == crate::engine::TEST_TICKET_ID || open.iter().any(|t| t.id == id) {
+            if id == TEST_TICKET_ID || open.iter().any(|t| t.id == id) {
                 continue;
             }
             match halo.ticket(id).await {
@@ -250,7 +287,8 @@ impl Poller {
                 Err(HaloError::NotFound { .. }) => {
                     // Deleted in Halo: nothing left to alert about.
                     let _ = handle
-                        .close_locally(alert.ticket_id, "the ticket no longer exists in Halo");
+                        .close_locally(alert.ticket_id, "the ticket no longer exists in Halo")
+                        .await;
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -261,21 +299,23 @@ impl Poller {
     /// Forgets what this process accepted since the last poll the store
     /// recorded: a batch that could not be saved is fetched and offered
     /// again next cycle instead of counting as seen.
-    fn rewind(&mut self, handle: &EngineHandle) {
-        let overlap = handle.with_engine(|e| e.settings().poll.overlap);
-        self.tracker = DeltaTracker::resume(overlap, persisted_last_poll(handle));
+    async fn rewind(&mut self, handle: &EngineHandle) {
+        let Ok(overlap) = handle.call(|e| e.settings().poll.overlap).await else {
+            return;
+        };
+        self.tracker = DeltaTracker::resume(overlap, persisted_last_poll(handle).await);
     }
 }
 
-fn persisted_last_poll(handle: &EngineHandle) -> Option<DateTime<Utc>> {
-    handle.with_engine(|e| {
-        e.store()
-            .poll_state(LAST_POLL_KEY)
-            .ok()
-            .flatten()
-            .and_then(|v| v.parse::<i64>().ok())
-            .and_then(DateTime::from_timestamp_millis)
-    })
+async fn persisted_last_poll(handle: &EngineHandle) -> Option<DateTime<Utc>> {
+    handle
+        .call(|e| e.poll_state(LAST_POLL_KEY))
+        .await
+        .ok()?
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<i64>().ok())
+        .and_then(DateTime::from_timestamp_millis)
 }
 
 /// At most this many new tickets per cycle are fetched in full: enough for
@@ -292,15 +332,22 @@ async fn with_details(
     halo: &HaloClient,
     mut tickets: Vec<Ticket>,
 ) -> Vec<Ticket> {
-    let wanted: Vec<usize> = handle.with_engine(|e| {
-        tickets
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| e.may_alert_on_new(&ticket_events::TicketSnapshot::from(*t)))
-            .map(|(i, _)| i)
-            .take(MAX_DETAIL_FETCHES)
-            .collect()
-    });
+    let snapshots: Vec<ticket_events::TicketSnapshot> = tickets
+        .iter()
+        .map(ticket_events::TicketSnapshot::from)
+        .collect();
+    let wanted: Vec<usize> = handle
+        .call(move |e| {
+            snapshots
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| e.may_alert_on_new(t))
+                .map(|(i, _)| i)
+                .take(MAX_DETAIL_FETCHES)
+                .collect()
+        })
+        .await
+        .unwrap_or_default();
     for i in wanted {
         match halo.ticket(tickets[i].id).await {
             Ok(full) => tickets[i] = full,
@@ -347,26 +394,29 @@ async fn resolve_teams(halo: &HaloClient, teams: &[TeamRef]) -> Result<Vec<i32>,
     Ok(ids)
 }
 
-fn log_rejected(handle: &EngineHandle, rejected: &[halo_api::RejectedRecord]) {
+async fn log_rejected(handle: &EngineHandle, rejected: &[halo_api::RejectedRecord]) {
     for r in rejected {
-        let _ = handle.log_rejected(
-            alert_store::InboundSource::Poll,
-            &match r.id {
-                Some(id) => format!("ticket {id} could not be read: {}", r.reason),
-                None => format!("a ticket row could not be read: {}", r.reason),
-            },
-            None,
-        );
+        let _ = handle
+            .log_rejected(
+                alert_store::InboundSource::Poll,
+                &match r.id {
+                    Some(id) => format!("ticket {id} could not be read: {}", r.reason),
+                    None => format!("a ticket row could not be read: {}", r.reason),
+                },
+                None,
+            )
+            .await;
     }
 }
 
 /// Applies tickets as one batch off the async threads (a 10,000-ticket
-/// delta is one transaction of some tens of milliseconds).
+/// delta is one transaction of some tens of milliseconds), saving `base` as
+/// the next delta's base in the same commit.
 async fn apply(
     handle: &EngineHandle,
     tickets: &[Ticket],
     source: EventSource,
-    started: DateTime<Utc>,
+    base: DateTime<Utc>,
     baseline: bool,
 ) -> Result<(), CycleError> {
     let now = handle.now();
@@ -374,31 +424,23 @@ async fn apply(
         .iter()
         .map(|t| TicketEvent::from_api(t, source.clone(), now))
         .collect();
-    let state = started.timestamp_millis().to_string();
-    let h = handle.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        h.with_engine(|e| {
+    let state = base.timestamp_millis().to_string();
+    let result = handle
+        .run(move |e, now| {
             let poll_state = Some((LAST_POLL_KEY, state.as_str()));
-            if baseline {
-                e.ingest_baseline(events, now, poll_state)
+            let (applied, effects) = if baseline {
+                e.ingest_baseline(events, now, poll_state)?
             } else {
-                e.ingest_batch(events, now, poll_state)
-            }
+                e.ingest_batch(events, now, poll_state)?
+            };
+            Ok((applied.len(), effects))
         })
-    })
-    .await;
+        .await;
     match result {
-        Ok(Ok((applied, effects))) => {
-            tracing::debug!(
-                events = applied.len(),
-                notifications = effects.notifications.len(),
-                baseline,
-                "applied"
-            );
-            handle.dispatch_effects(effects);
+        Ok(count) => {
+            tracing::debug!(events = count, baseline, "applied");
             Ok(())
         }
-        Ok(Err(e)) => Err(not_saved(e.to_string())),
         Err(e) => Err(not_saved(e.to_string())),
     }
 }
@@ -415,6 +457,8 @@ fn not_saved(error: String) -> CycleError {
 enum CycleError {
     #[error(transparent)]
     Halo(#[from] HaloError),
+    #[error(transparent)]
+    Engine(#[from] alert_engine::EngineError),
     #[error("polled tickets could not be saved ({0}); they are fetched again next cycle")]
     NotSaved(String),
 }

@@ -1,0 +1,92 @@
+//! The webhook path, in one place: the receiver's sink parses a delivery
+//! into its events (one per element of a batch), and each is deduplicated,
+//! re-fetched from Halo when the body carried only part of the ticket,
+//! applied and logged on its own. Unusable and refused deliveries go to the
+//! inbound log with the reason.
+
+use std::net::SocketAddr;
+
+use alert_engine::{Applied, EngineError};
+use alert_store::{InboundOutcome, InboundSource};
+use ticket_events::TicketEvent;
+use webhook_receiver::{InboundWebhook, Refusal, SinkReply, WebhookSink};
+
+use crate::handle::EngineHandle;
+
+impl EngineHandle {
+    /// Applies one webhook event: a duplicate is logged and skipped before
+    /// any request to Halo; otherwise the ticket is re-fetched first when
+    /// the body carried only part of it and credentials exist.
+    pub async fn ingest_webhook(&self, mut event: TicketEvent) -> Result<Applied, EngineError> {
+        let now = self.now();
+        let probe = event.clone();
+        let duplicate = self.call(move |e| e.is_duplicate(&probe, now)).await??;
+        if duplicate {
+            return self.call(move |e| e.record_duplicate(&event)).await?;
+        }
+        if !event.complete
+            && let Some(halo) = self.halo()
+        {
+            match halo.ticket(event.snapshot.ticket_id).await {
+                Ok(ticket) => {
+                    let fresh =
+                        TicketEvent::from_api(&ticket, event.source.clone(), event.received_at);
+                    event.snapshot = fresh.snapshot;
+                    event.complete = true;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, ticket = event.snapshot.ticket_id, "webhook: could not re-fetch the ticket; using the body");
+                }
+            }
+        }
+        self.ingest(event).await
+    }
+}
+
+impl WebhookSink for EngineHandle {
+    async fn receive(&self, hook: InboundWebhook) -> SinkReply {
+        let now = self.now();
+        let events = match ticket_events::parse_webhook(&hook.headers, &hook.body, now) {
+            Ok(events) => events,
+            Err(e) => {
+                let excerpt = String::from_utf8_lossy(&hook.body).into_owned();
+                let reason = e.to_string();
+                if let Err(log) = self
+                    .log_rejected(
+                        InboundSource::Webhook("unusable".to_owned()),
+                        &reason,
+                        Some(excerpt),
+                    )
+                    .await
+                {
+                    tracing::error!(error = %log, "could not log a rejected webhook");
+                }
+                return SinkReply::Unusable(reason);
+            }
+        };
+        let mut accepted = false;
+        let mut failed = None;
+        for event in events {
+            match self.ingest_webhook(event).await {
+                Ok(applied) => accepted |= applied.outcome != InboundOutcome::Duplicate,
+                Err(e) => failed = Some(e.to_string()),
+            }
+        }
+        // A batch with an element not stored is retried whole; what was
+        // stored is then a duplicate.
+        match (failed, accepted) {
+            (Some(why), _) => SinkReply::Failed(why),
+            (None, true) => SinkReply::Accepted,
+            (None, false) => SinkReply::Duplicate,
+        }
+    }
+
+    async fn refused(&self, reason: Refusal, peer: SocketAddr) {
+        let why = match reason {
+            Refusal::BadToken => format!("wrong or missing webhook token from {peer}"),
+        };
+        let _ = self
+            .log_rejected(InboundSource::Webhook("refused".to_owned()), &why, None)
+            .await;
+    }
+}
