@@ -1,10 +1,10 @@
-//! `halo-notifier-cli`: the alert engine without a window.
+//! `halo-notifier-cli`: the alert engine without a window, a thin shell over
+//! `app-core` (which the desktop app shares): arguments in, text out.
 
 mod commands;
-mod config;
-mod demo;
-mod intake;
 mod output;
+mod prompt;
+mod run;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
