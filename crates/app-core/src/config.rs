@@ -110,6 +110,8 @@ pub struct LoadedConfig {
     pub looked_at: Option<PathBuf>,
     /// The file's structure as written (before environment overrides).
     pub file: Config,
+    /// The same with `HALO_URL`, `HALO_CLIENT_ID`, `HALO_TENANT` applied.
+    pub effective: Config,
     /// `None` when no Halo URL is configured anywhere.
     pub halo: Option<HaloConfig>,
     pub webhook: WebhookConfig,
@@ -249,6 +251,7 @@ fn resolve(file: Config, env: &Env, doc: &locate::Doc<'_>) -> Result<LoadedConfi
         source: None,
         looked_at: None,
         file,
+        effective,
         halo,
         webhook,
         engine,

@@ -21,6 +21,7 @@
 
 mod app;
 pub mod config;
+pub mod connection;
 pub mod credentials;
 pub mod demo;
 mod env;
@@ -29,10 +30,13 @@ mod intake;
 mod mode;
 mod setup;
 pub mod text;
+pub mod webhook_setup;
 
 pub use app::{App, AppOptions, DEFAULT_DEMO_EVERY, RunningApp};
 pub use config::{Config, ConfigError, LoadedConfig, Problems};
+pub use connection::{ConnectionReport, Finding, test_connection};
 pub use env::Env;
 pub use error::AppError;
 pub use mode::{DemoReason, Mode};
 pub use setup::{Setup, SetupOptions, build_client};
+pub use webhook_setup::{WebhookSetup, webhook_setup};

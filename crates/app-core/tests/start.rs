@@ -91,3 +91,31 @@ async fn a_front_end_gets_a_running_app_that_notifies_through_its_own_notifier()
     assert_eq!(open.len(), 1);
     app.shutdown().await;
 }
+
+#[test]
+fn with_no_config_the_mode_is_the_demo_and_says_where_the_config_was_looked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nowhere").join("config.toml");
+    // An explicit path must exist; the default one may be missing. Point
+    // the default at a folder with no config through a setup whose file
+    // is empty.
+    std::fs::create_dir_all(missing.parent().unwrap()).unwrap();
+    std::fs::write(&missing, "").unwrap();
+    let setup = app_core::Setup::load(SetupOptions {
+        config_path: Some(missing.clone()),
+        data_dir: Some(dir.path().join("data")),
+        demo: false,
+        env: Env::none(),
+    })
+    .unwrap();
+    match setup.mode() {
+        Mode::Demo {
+            reason: app_core::DemoReason::NotConfigured { looked_at },
+        } => assert_eq!(looked_at.as_deref(), Some(missing.as_path())),
+        other => panic!("{other:?}"),
+    }
+    let said = setup.mode().describe();
+    assert!(said.starts_with("DEMO:"), "{said}");
+    assert!(said.contains(&missing.display().to_string()), "{said}");
+    assert_eq!(setup.mode().as_str(), "demo");
+}

@@ -7,7 +7,7 @@ use alert_engine::{Engine, EngineHandle, FanOut, JsonLines, Notifier, outbox};
 use alert_store::{AlertFilter, OutboxState};
 use anyhow::{Result, anyhow, bail};
 use app_core::config::{self, Limits, command_duration};
-use app_core::{Env, Setup, SetupOptions};
+use app_core::{AppError, DemoReason, Env, Mode, Setup, SetupOptions};
 use halo_api::{HaloClient, SystemClock};
 
 use crate::{Cli, Command, output};
@@ -116,6 +116,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::TestConnection => test_connection(&setup).await,
+        Command::WebhookSetup => webhook_setup(&setup).await,
         Command::TestAlert { no_desktop } => {
             let mut engine = setup.open_engine()?;
             let (_, effects) = engine.test_alert(chrono::Utc::now())?;
@@ -234,32 +235,73 @@ async fn deliver_with(
 }
 
 async fn test_connection(setup: &Setup) -> Result<()> {
-    if setup.mode().is_demo() {
-        println!("No Halo configured: testing the demo simulator (start it with `run --demo`).");
+    if let Mode::Demo {
+        reason: DemoReason::NotConfigured { .. },
+    } = setup.mode()
+    {
+        bail!(
+            "nothing is configured, so there is nothing to test: put a config file at {} \
+             (`halo-notifier-cli config --example` prints one; or set HALO_URL and \
+             HALO_CLIENT_ID), store the secret with `halo-notifier-cli login`, then test again",
+            looked_at(setup)
+        );
     }
-    let halo = setup.halo_client().await?;
+    let secret = match setup.client_secret().await {
+        Ok(secret) => Some(secret),
+        Err(AppError::NoSecret) => None,
+        Err(e) => return Err(e.into()),
+    };
     if let Some(h) = &setup.config().halo {
         for note in h.url.notes() {
             println!("note: {note}");
         }
         println!("Halo: {}", h.url.describe());
     }
-    let agent = halo.test_connection().await?;
-    println!(
-        "Connected as {} (agent {}).",
-        agent.name.as_deref().unwrap_or("?"),
-        agent.id
-    );
-    let catalog = halo
-        .status_catalog(&setup.config().engine.closed_status_ids)
-        .await?;
-    let closed: Vec<String> = catalog
-        .closed_ids()
-        .iter()
-        .map(|id| format!("{} ({id})", catalog.name(*id).unwrap_or("?")))
-        .collect();
-    println!("Closed statuses: {}", closed.join(", "));
-    println!("API budget: {}", halo.budget());
+    let config = if setup.mode().is_demo() {
+        demo_form()
+    } else {
+        setup.config().effective.clone()
+    };
+    let report = app_core::test_connection(&config, secret).await;
+    if let Some(agent) = &report.agent {
+        println!("Connected as {agent}.");
+    }
+    if !report.teams.is_empty() {
+        println!("Teams: {}", report.teams.join(", "));
+    }
+    if !report.closed_statuses.is_empty() {
+        println!("Closed statuses: {}", report.closed_statuses.join(", "));
+    }
+    if !report.budget.is_empty() {
+        println!("API budget: {}", report.budget);
+    }
+    if report.ok {
+        return Ok(());
+    }
+    for p in &report.problems {
+        eprintln!("problem: {}\n    fix: {}", p.what, p.fix);
+    }
+    bail!(
+        "the connection test failed ({} problem(s) above)",
+        report.problems.len()
+    )
+}
+
+/// The demo simulator as a config form (`run --demo` is testing it).
+fn demo_form() -> app_core::Config {
+    let mut form = app_core::Config::default();
+    form.halo.url = Some(format!("http://{}", app_core::demo::ADDR));
+    form.halo.tenant = Some("demo".to_owned());
+    form.halo.client_id = Some(app_core::demo::CLIENT_ID.to_owned());
+    form.halo.allow_insecure_http = true;
+    form
+}
+
+/// `webhook-setup`: what to paste into Halo.
+async fn webhook_setup(setup: &Setup) -> Result<()> {
+    let token = app_core::credentials::webhook_token(setup.env()).await?;
+    let text = app_core::webhook_setup(&setup.config().effective, token.as_deref()).instructions();
+    print!("{text}");
     Ok(())
 }
 

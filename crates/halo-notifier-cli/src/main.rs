@@ -73,6 +73,9 @@ enum Command {
     Resume,
     /// Check the URL, credentials and API permissions.
     TestConnection,
+    /// Print what to paste into Halo (custom integration URL, JSON body,
+    /// runbook events) so it pushes ticket changes to `run`'s webhook listener.
+    WebhookSetup,
     /// Raise a test alert through the whole path.
     TestAlert {
         #[arg(long)]
