@@ -117,6 +117,7 @@ async fn start(
             bind: "127.0.0.1:0".parse().expect("addr"),
             token: WebhookToken::new(TOKEN).expect("token"),
             body_limit: webhook_receiver::DEFAULT_BODY_LIMIT,
+            limits: webhook_receiver::ReceiverLimits::default(),
         },
         Arc::new(handle.clone()),
     )
