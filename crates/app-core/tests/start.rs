@@ -87,7 +87,11 @@ async fn a_front_end_gets_a_running_app_that_notifies_through_its_own_notifier()
         !n.title.contains('\u{1b}') && !n.body.contains('\u{1b}'),
         "{n:?}"
     );
-    let open = app.handle().list(alert_store::AlertFilter::Open).await.unwrap();
+    let open = app
+        .handle()
+        .list(alert_store::AlertFilter::Open)
+        .await
+        .unwrap();
     assert_eq!(open.len(), 1);
     app.shutdown().await;
 }
