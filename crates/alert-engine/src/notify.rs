@@ -66,9 +66,10 @@ pub struct Notification {
 #[error("could not show the notification: {0}")]
 pub struct NotifyError(pub String);
 
-/// Shows notifications. Called from the engine's tasks; implementations must
-/// not block for long (hand slow work to a thread) and must never panic. An
-/// error is logged and the alert lives on.
+/// Shows notifications. The runtime calls it from one notifier thread fed by
+/// a bounded queue, so a slow or hanging implementation delays only other
+/// notifications; an error (or a panic) is logged and the notification is
+/// tried again a few times. The alert lives on either way.
 pub trait Notifier: Send + Sync {
     fn notify(&self, notification: &Notification) -> Result<(), NotifyError>;
 }
