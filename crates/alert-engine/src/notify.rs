@@ -62,6 +62,34 @@ pub struct Notification {
     pub ticket_ids: Vec<i64>,
 }
 
+impl Notification {
+    /// A message about one ticket outside its escalation (a withdrawal, a
+    /// failed write to Halo): no step, no sound, no link.
+    pub fn about_ticket(
+        kind: NotificationKind,
+        ticket_id: i64,
+        title: String,
+        body: String,
+        urgency: Urgency,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Notification {
+            kind,
+            alert_id: None,
+            ticket_id: Some(ticket_id),
+            title,
+            body,
+            urgency,
+            sound: false,
+            step: 0,
+            repeat: 0,
+            at,
+            link: None,
+            ticket_ids: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("could not show the notification: {0}")]
 pub struct NotifyError(pub String);
