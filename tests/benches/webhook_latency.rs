@@ -23,10 +23,25 @@ use webhook_receiver::{ReceiverConfig, WebhookToken};
 
 const TOKEN: &str = "bench-token-0123456789abcdef";
 
-/// Remembers when each ticket's notification was dispatched.
+/// Remembers when each ticket's notification reached the notifier (on the
+/// runtime's notifier thread, after the webhook reply or before it).
 #[derive(Default)]
 struct Stopwatch {
     at: Mutex<HashMap<i64, Instant>>,
+    shown: std::sync::Condvar,
+}
+
+impl Stopwatch {
+    /// When the ticket's notification was shown, waiting for it if need be.
+    fn wait_for(&self, id: i64) -> Instant {
+        let at = self.at.lock().unwrap_or_else(|p| p.into_inner());
+        let (at, timeout) = self
+            .shown
+            .wait_timeout_while(at, Duration::from_secs(10), |at| !at.contains_key(&id))
+            .unwrap_or_else(|p| p.into_inner());
+        assert!(!timeout.timed_out(), "ticket {id} was never notified");
+        at[&id]
+    }
 }
 
 impl Notifier for Stopwatch {
@@ -38,6 +53,7 @@ impl Notifier for Stopwatch {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .insert(id, Instant::now());
+            self.shown.notify_all();
         }
         Ok(())
     }
@@ -146,13 +162,7 @@ async fn run(events: usize) {
             .expect("sent")
             .status();
         assert_eq!(status.as_u16(), 202);
-        let at = stopwatch
-            .at
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&id)
-            .copied()
-            .expect("notified before the reply");
+        let at = stopwatch.wait_for(id);
         latencies.push(at - sent);
     }
     latencies.sort();

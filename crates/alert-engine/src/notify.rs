@@ -62,13 +62,42 @@ pub struct Notification {
     pub ticket_ids: Vec<i64>,
 }
 
+impl Notification {
+    /// A message about one ticket outside its escalation (a withdrawal, a
+    /// failed write to Halo): no step, no sound, no link.
+    pub fn about_ticket(
+        kind: NotificationKind,
+        ticket_id: i64,
+        title: String,
+        body: String,
+        urgency: Urgency,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Notification {
+            kind,
+            alert_id: None,
+            ticket_id: Some(ticket_id),
+            title,
+            body,
+            urgency,
+            sound: false,
+            step: 0,
+            repeat: 0,
+            at,
+            link: None,
+            ticket_ids: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("could not show the notification: {0}")]
 pub struct NotifyError(pub String);
 
-/// Shows notifications. Called from the engine's tasks; implementations must
-/// not block for long (hand slow work to a thread) and must never panic. An
-/// error is logged and the alert lives on.
+/// Shows notifications. The runtime calls it from one notifier thread fed by
+/// a bounded queue, so a slow or hanging implementation delays only other
+/// notifications; an error (or a panic) is logged and the notification is
+/// tried again a few times. The alert lives on either way.
 pub trait Notifier: Send + Sync {
     fn notify(&self, notification: &Notification) -> Result<(), NotifyError>;
 }

@@ -1,6 +1,6 @@
 //! Everything the engine needs to know about what to watch and how to alert,
 //! already validated. The CLI and the app build it from the config file
-//! (crate `notifier-config`); tests build it in code.
+//! (the wiring crate's config); tests build it in code.
 
 use std::time::Duration;
 

@@ -796,3 +796,54 @@ fn every_note_written_back_carries_its_own_marker() {
     assert_eq!(markers.len(), 2);
     assert_ne!(markers[0], markers[1], "the same text, different markers");
 }
+
+/// The database busy (another process writing) when a flood's summary is
+/// due: the summary comes on the next try instead of being lost.
+#[test]
+fn a_flood_summary_survives_a_busy_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("alerts.sqlite");
+    let mut engine = engine_over(
+        Store::open(&path).unwrap(),
+        EngineSettings {
+            grouping: Some(GroupingRule {
+                threshold: 3,
+                window: HumanDuration::from_mins(2),
+            }),
+            ..settings()
+        },
+    );
+    let now = t0();
+    for id in 1..=6 {
+        let at = now + chrono::Duration::seconds(i64::from(id));
+        engine
+            .ingest(&polled(ticket(id, 3, None, at), at), at)
+            .unwrap();
+    }
+    let flush = engine.next_wake().unwrap().unwrap();
+    // Another process holds the write lock while the summary is due.
+    let (locked_tx, locked) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let mut other = Store::open(&path).unwrap();
+        other
+            .transaction(|tx| {
+                tx.set_setting("busy", "yes", now)?;
+                locked_tx.send(()).unwrap();
+                let _ = released.recv();
+                Ok::<_, alert_store::StoreError>(())
+            })
+            .unwrap();
+    });
+    locked.recv().unwrap();
+    assert!(engine.fire_due(flush).is_err(), "the database was busy");
+    release.send(()).unwrap();
+    holder.join().unwrap();
+    let effects = engine.fire_due(flush).unwrap();
+    let summary = effects
+        .notifications
+        .iter()
+        .find(|n| n.kind == NotificationKind::Summary)
+        .expect("the summary was kept for the next try");
+    assert_eq!(summary.ticket_ids.len(), 3);
+}

@@ -226,24 +226,18 @@ async fn record(handle: &EngineHandle, item: OutboxRow, result: Result<(), HaloE
                 kind: item.kind.to_string(),
                 error: error.clone(),
             });
-            effects.notifications.push(Notification {
-                kind: NotificationKind::Notification,
-                alert_id: None,
-                ticket_id: Some(item.ticket_id),
-                title: format!(
+            effects.notifications.push(Notification::about_ticket(
+                NotificationKind::Notification,
+                item.ticket_id,
+                format!(
                     "Could not {} ticket #{} in Halo",
                     verb(item.kind),
                     item.ticket_id
                 ),
-                body: error,
-                urgency: alert_policy::Urgency::Normal,
-                sound: false,
-                step: 0,
-                repeat: 0,
-                at: now,
-                link: None,
-                ticket_ids: Vec::new(),
-            });
+                error,
+                alert_policy::Urgency::Normal,
+                now,
+            ));
         }
     }
     handle.dispatch(effects, Vec::new());

@@ -94,18 +94,15 @@ pub(super) fn withdrawal(
     now: DateTime<Utc>,
 ) -> Notification {
     Notification {
-        kind,
         alert_id: Some(alert.id.0),
-        ticket_id: Some(alert.ticket_id),
-        title: alert.summary.clone(),
-        body: why.to_owned(),
-        urgency: Urgency::Low,
-        sound: false,
-        step: 0,
-        repeat: 0,
-        at: now,
-        link: None,
-        ticket_ids: Vec::new(),
+        ..Notification::about_ticket(
+            kind,
+            alert.ticket_id,
+            alert.summary.clone(),
+            why.to_owned(),
+            Urgency::Low,
+            now,
+        )
     }
 }
 
