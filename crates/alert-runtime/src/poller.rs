@@ -69,10 +69,13 @@ fn jitter(interval: Duration) -> Duration {
     Duration::from_millis((interval.as_millis() as f64 + offset).max(1000.0) as u64)
 }
 
-/// interval × 2^failures, capped, jittered.
+/// interval × 2^failures, capped (the workspace's one curve), jittered.
 pub(crate) fn backoff(interval: Duration, max: Duration, failures: u32) -> Duration {
-    let factor = 2u32.saturating_pow(failures.min(16));
-    jitter(interval.saturating_mul(factor).min(max))
+    jitter(halo_api::backoff::exponential(
+        interval,
+        max,
+        failures.saturating_add(1),
+    ))
 }
 
 struct Poller {
