@@ -135,3 +135,23 @@ fn login_at_a_terminal_does_not_echo_the_secret() {
     let shown = String::from_utf8_lossy(&seen);
     assert!(!shown.contains("typed-s3cret-value"), "{shown}");
 }
+
+#[test]
+fn absurd_snooze_pause_and_since_are_refused_with_a_message_not_a_crash() {
+    let home = tempfile::tempdir().expect("tempdir");
+    for args in [
+        &["snooze", "1", "100000000d"][..],
+        &["pause", "100000000d"][..],
+        &["stats", "--since", "100000000d"][..],
+        &["run", "--generate-every", "100000000d"][..],
+    ] {
+        let out = unconfigured(home.path())
+            .args(args)
+            .output()
+            .expect("runs");
+        let said = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {said}");
+        assert!(said.contains("too long"), "{args:?}: {said}");
+        assert!(!said.contains("panicked"), "{args:?}: {said}");
+    }
+}
