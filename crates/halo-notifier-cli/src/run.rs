@@ -27,9 +27,19 @@ pub async fn run(setup: Setup, notifier: Arc<dyn Notifier>, every: Duration) -> 
             mode.describe()
         }
     );
-    shutdown_signal().await;
+    // A task the supervisor gave up on ends the process non-zero, so a
+    // service manager restarts it instead of it idling while blind.
+    let died = tokio::select! {
+        () = shutdown_signal() => None,
+        failure = app.handle().task_died() => Some(failure),
+    };
     app.shutdown().await;
-    Ok(())
+    match died {
+        Some(failure) => Err(anyhow::anyhow!(
+            "stopped: {failure}; start it again (see the log above for the cause)"
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Tells a headless user on stderr what the tray will show: Halo becoming
