@@ -123,25 +123,26 @@ impl DesktopNotifier {
         let Some(actions) = self.actions.clone() else {
             return;
         };
-        let id = handle.id();
-        if n.alert_id.is_none() || !self.waiters.claim(id) {
+        if n.alert_id.is_none() {
             return;
         }
+        let id = handle.id();
+        let generation = self.waiters.begin(id);
         let waiters = self.waiters.clone();
         let notification = n.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("notification-{id}"))
             .spawn(move || {
                 handle.wait_for_action(|action| {
-                    if action != "__closed" {
+                    if action != "__closed" && waiters.is_current(id, generation) {
                         actions.invoked(&notification, action);
                     }
                 });
-                waiters.release(id);
+                waiters.end(id, generation);
             });
         if let Err(e) = spawned {
             tracing::warn!(error = %e, "could not wait for the popup's buttons");
-            self.waiters.release(id);
+            self.waiters.end(id, generation);
         }
     }
 
