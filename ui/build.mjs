@@ -11,6 +11,7 @@ import { copyFile, mkdir, readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
+import { cspProblems } from "./csp-check.mjs";
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const src = path.join(root, "src");
@@ -34,19 +35,6 @@ const options = {
   legalComments: "linked",
   logLevel: "info",
 };
-
-/** The CSP forbids these; fail the build rather than ship a blank window. */
-export function cspProblems(name, html) {
-  const problems = [];
-  for (const m of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
-    if (!/\bsrc=/.test(m[1]) || m[2].trim() !== "") problems.push(`${name}: inline <script>`);
-  }
-  if (/<style\b/i.test(html)) problems.push(`${name}: inline <style>`);
-  if (/\sstyle\s*=/i.test(html)) problems.push(`${name}: style attribute`);
-  if (/\son[a-z]+\s*=/i.test(html)) problems.push(`${name}: inline event handler`);
-  if (/\s(?:src|href)\s*=\s*["']?(?:https?:)?\/\//i.test(html)) problems.push(`${name}: remote resource`);
-  return problems;
-}
 
 async function build() {
   await rm(dist, { recursive: true, force: true });

@@ -18,6 +18,9 @@ export const AGE_REFRESH_MS = 30_000;
 
 export interface AlertsOptions {
   now?: () => Date;
+  /** The page's query string and hash (`?ticket=ID` or `#ticket=ID` opens that alert). */
+  search?: string;
+  hash?: string;
   /** Set to false in tests that drive the clock themselves. */
   timers?: boolean;
 }
@@ -31,8 +34,12 @@ export class AlertsApp {
   private timer: ReturnType<typeof setInterval> | undefined;
   private loading: Promise<void> | null = null;
   private dirty = false;
+  /** Ends the document-level listeners when the window stops. */
+  private listeners = new AbortController();
   private notice = "";
   readonly now: () => Date;
+  private search: string;
+  private hash: string;
 
   constructor(
     private doc: Document,
@@ -40,6 +47,8 @@ export class AlertsApp {
     options: AlertsOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
+    this.search = options.search ?? "";
+    this.hash = options.hash ?? "";
     this.detail = new DetailView(byTestId("alert-detail", doc), {
       backend,
       now: this.now,
@@ -61,11 +70,17 @@ export class AlertsApp {
     );
     await Promise.all([this.reload(), this.loadStatus()]);
     byTestId("mock-badge", this.doc).hidden = this.backend.name !== "mock";
+    // A window opened for one alert (`alerts.html#ticket=ID`) shows it at once,
+    // even if the shell's focus-alert event came before the page listened.
+    const param = (text: string) => new URLSearchParams(text.replace(/^[?#]/, "")).get("ticket");
+    const ticket = Number(param(this.search) ?? param(this.hash));
+    if (Number.isInteger(ticket) && ticket > 0) await this.openDetail(ticket);
   }
 
   stop(): void {
     this.unlisten.forEach((u) => u());
     this.unlisten = [];
+    this.listeners.abort();
     if (this.timer !== undefined) clearInterval(this.timer);
   }
 
@@ -92,14 +107,23 @@ export class AlertsApp {
         else if (target.closest('[data-testid="alert-open"]')) void this.openDetail(id);
       });
     }
-    d.addEventListener("keydown", (event) => {
-      if (event.key !== "Escape" || this.selected === null) return;
-      event.preventDefault();
-      this.detail.escape();
-    });
-    d.addEventListener("visibilitychange", () => {
-      if (d.visibilityState === "visible") this.refreshAges();
-    });
+    const signal = this.listeners.signal;
+    d.addEventListener(
+      "keydown",
+      (event) => {
+        if (event.key !== "Escape" || this.selected === null) return;
+        event.preventDefault();
+        this.detail.escape();
+      },
+      { signal },
+    );
+    d.addEventListener(
+      "visibilitychange",
+      () => {
+        if (d.visibilityState === "visible") this.refreshAges();
+      },
+      { signal },
+    );
   }
 
   /** Reloads the lists (and the open detail); calls made meanwhile coalesce into one more. */
@@ -192,10 +216,9 @@ export class AlertsApp {
     byTestId("demo-banner", d).hidden = status.mode !== "demo";
     const intake = byTestId("intake-status", d);
     if (!status.intake.ok) {
-      const since = status.intake.last_poll_at
-        ? ` (last good contact ${ageText(status.intake.last_poll_at, this.now())} ago)`
-        : "";
-      intake.textContent = `Not receiving tickets: ${plain(status.intake.problem, 500) || "Halo cannot be reached"}${since.replace("just now ago", "just now")}`;
+      const age = status.intake.last_poll_at ? ageText(status.intake.last_poll_at, this.now()) : null;
+      const since = age === null ? "" : age === "just now" ? " (last poll just now)" : ` (last poll ${age} ago)`;
+      intake.textContent = `Not receiving tickets: ${plain(status.intake.problem, 500) || "Halo cannot be reached"}${since}`;
       intake.hidden = false;
     } else {
       intake.textContent = "";
@@ -226,6 +249,7 @@ export class AlertsApp {
     this.doc.querySelectorAll<HTMLElement>("[data-since]").forEach((el) => {
       el.textContent = ageText(el.dataset.since, now);
     });
+    this.detail.refreshTimes();
   }
 
   // ---- actions and detail ----

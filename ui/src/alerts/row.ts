@@ -46,7 +46,6 @@ export function renderRow(alert: AlertView, now: Date, withAck: boolean): HTMLLI
       type: "button",
       class: "row-main",
       "data-testid": "alert-open",
-      "aria-label": `Ticket ${alert.ticket_id}: ${summaryText(alert)}, ${priorityLabel(alert)}, ${clientText(alert)}. Show details`,
     },
     h(
       "span",

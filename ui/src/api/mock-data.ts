@@ -296,8 +296,8 @@ export function exampleSettings(): SettingsForm {
           name: "high",
           loop: false,
           steps: [
-            { delay: "0s", urgency: "normal", sound: true, repeat_every: "5m", max_repeats: 3 },
-            { delay: "5m", urgency: "critical", sound: true, repeat_every: "5m", max_repeats: 6 },
+            { delay: "0s", urgency: "normal", sound: true, repeat_every: "5m", max_repeats: 6 },
+            { delay: "5m", urgency: "critical", sound: true, repeat_every: "5m", max_repeats: 12 },
           ],
         },
         normal: {

@@ -49,7 +49,8 @@ const CONFIG = {
   ALLOWED_ATTR,
   ALLOW_DATA_ATTR: false,
   ALLOW_ARIA_ATTR: false,
-  ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i,
+  // Link targets are dropped by the hook below whatever their scheme, so
+  // DOMPurify's default URI check (no javascript:, data: only on media) stays.
   ALLOW_UNKNOWN_PROTOCOLS: false,
   SANITIZE_DOM: true,
   SANITIZE_NAMED_PROPS: true,
@@ -78,7 +79,14 @@ export function renderDetails(
   container.replaceChildren();
   if (html && html.trim() !== "") {
     container.classList.remove("plain");
-    container.append(sanitizeDetails(html));
+    try {
+      container.append(sanitizeDetails(html));
+    } catch {
+      // Pathological markup (nesting thousands deep) can exhaust the parser:
+      // show nothing of it rather than anything unsanitised.
+      container.classList.add("plain");
+      container.textContent = "These details are too complex to show here: open the ticket in Halo.";
+    }
   } else {
     container.classList.add("plain");
     const clean = stripControls(text ?? "");
