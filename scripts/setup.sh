@@ -7,8 +7,16 @@ need_apt=()
 # Build: a C compiler and pkg-config for -sys crates (SQLite is bundled).
 command -v cc >/dev/null || need_apt+=(build-essential)
 command -v pkg-config >/dev/null || need_apt+=(pkg-config)
-# The OS keyring (Secret Service over D-Bus) links libdbus.
-dpkg -s libdbus-1-dev >/dev/null 2>&1 || need_apt+=(libdbus-1-dev)
+# The OS keyring (Secret Service over D-Bus) links libdbus; the desktop app
+# links GTK 3 and WebKitGTK 4.1, loads the tray library at run time (it
+# panics at start without it), and the bundler asks pkg-config for the
+# tray library's -dev package. Node builds the windows (ui/) and runs the
+# Tauri CLI that makes the bundles.
+for pkg in libdbus-1-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-1 \
+  libayatana-appindicator3-dev; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+command -v npm >/dev/null || need_apt+=(nodejs npm)
 
 apt_install() {
   (($#)) || return 0
@@ -29,6 +37,22 @@ install_desktop_test_tools() {
   done
   apt_install "${need[@]}"
 }
+
+# The windows' pages: the app embeds ui/dist when it compiles (so cargo
+# build, clippy and test of the workspace need it), and the Tauri CLI.
+prepare_front_end() {
+  if [[ -f ui/package.json ]]; then
+    (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+  elif [[ ! -f ui/dist/index.html ]]; then
+    echo "ui/ is missing: the app is built with a placeholder page" >&2
+    mkdir -p ui/dist
+    printf '<!doctype html><title>Halo Notifier</title><p>The windows were not built.</p>\n' >ui/dist/index.html
+  fi
+  if [[ -f package-lock.json ]]; then
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+prepare_front_end
 
 if ! command -v cargo >/dev/null; then
   echo "Rust is missing: install it from https://rustup.rs, then run this again." >&2

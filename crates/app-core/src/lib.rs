@@ -31,6 +31,7 @@ mod lock;
 mod mode;
 mod setup;
 pub mod text;
+pub mod ticket_html;
 pub mod webhook_setup;
 
 pub use app::{App, AppOptions, DEFAULT_DEMO_EVERY, RunningApp};

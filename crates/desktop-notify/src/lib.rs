@@ -10,9 +10,13 @@
 //! stacking a new one, and acknowledging, snoozing or resolving the alert
 //! closes it (Linux; elsewhere the OS keeps its own history).
 
+mod actions;
+
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+pub use actions::NotificationActions;
 
 use alert_engine::{Notification, NotificationKind, Notifier, NotifyError};
 use alert_policy::Urgency;
@@ -23,6 +27,11 @@ pub struct DesktopNotifier {
     /// Alert id → the desktop's id of its popup, to replace or close it.
     #[cfg_attr(not(all(unix, not(target_os = "macos"))), allow(dead_code))]
     shown: Mutex<HashMap<i64, u32>>,
+    /// Buttons and who hears them (the desktop app); none when headless.
+    #[cfg_attr(not(all(unix, not(target_os = "macos"))), allow(dead_code))]
+    actions: Option<Arc<dyn NotificationActions>>,
+    #[cfg_attr(not(all(unix, not(target_os = "macos"))), allow(dead_code))]
+    waiters: actions::Waiters,
     /// Whether the server reads markup in bodies; asked once, on first use.
     #[cfg_attr(not(all(unix, not(target_os = "macos"))), allow(dead_code))]
     markup: std::sync::OnceLock<bool>,
@@ -44,8 +53,18 @@ impl DesktopNotifier {
         DesktopNotifier {
             app_name: app_name.into(),
             shown: Mutex::new(HashMap::new()),
+            actions: None,
+            waiters: actions::Waiters::default(),
             markup: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Offers `actions`' buttons on every alert's popup (Linux D-Bus
+    /// actions) and reports the user's pick to it from a waiting thread,
+    /// never from the caller's.
+    pub fn with_actions(mut self, actions: Arc<dyn NotificationActions>) -> Self {
+        self.actions = Some(actions);
+        self
     }
 
     /// Linux: the freedesktop server says whether it reads markup. If it
@@ -115,10 +134,16 @@ impl Notifier for DesktopNotifier {
             {
                 popup.id(*id);
             }
+            if let Some(actions) = &self.actions {
+                for (id, label) in actions.buttons(n) {
+                    popup.action(&id, &label);
+                }
+            }
             let handle = popup.show().map_err(unreachable_service)?;
             if let Some(alert) = n.alert_id {
                 self.lock().insert(alert, handle.id());
             }
+            self.wait_for_buttons(n, handle);
         }
         #[cfg(not(all(unix, not(target_os = "macos"))))]
         {
@@ -129,6 +154,36 @@ impl Notifier for DesktopNotifier {
 }
 
 impl DesktopNotifier {
+    /// Listens for the popup's buttons on a thread of its own (the wait
+    /// blocks until a pick or the popup closes, then reports `__closed`).
+    #[cfg(all(unix, not(target_os = "macos")))]
+    fn wait_for_buttons(&self, n: &Notification, handle: notify_rust::NotificationHandle) {
+        let Some(actions) = self.actions.clone() else {
+            return;
+        };
+        if n.alert_id.is_none() {
+            return;
+        }
+        let id = handle.id();
+        let generation = self.waiters.begin(id);
+        let waiters = self.waiters.clone();
+        let notification = n.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("notification-{id}"))
+            .spawn(move || {
+                handle.wait_for_action(|action| {
+                    if action != "__closed" && waiters.is_current(id, generation) {
+                        actions.invoked(&notification, action);
+                    }
+                });
+                waiters.end(id, generation);
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "could not wait for the popup's buttons");
+            self.waiters.end(id, generation);
+        }
+    }
+
     /// Replaces the alert's popup with a brief low-urgency line saying what
     /// happened ("Acknowledged by Alex"), which expires by itself. Closing by
     /// id would need to keep one D-Bus connection per popup alive.

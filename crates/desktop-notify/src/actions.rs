@@ -1,0 +1,75 @@
+//! Buttons on a popup (freedesktop D-Bus actions, Linux): which ones a
+//! notification offers and who hears the user's pick. The wait for the pick
+//! blocks, so it runs on a thread of its own per shown popup id.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use alert_engine::Notification;
+
+/// What an app does with a popup's buttons. The headless binary has none.
+pub trait NotificationActions: Send + Sync + 'static {
+    /// The buttons for this notification as (action id, label). The id
+    /// `"default"` is the click on the popup itself (no button is drawn).
+    fn buttons(&self, notification: &Notification) -> Vec<(String, String)>;
+    /// The user picked `action` on the popup shown for `notification`.
+    /// Runs on the waiting thread: hand slow work elsewhere.
+    fn invoked(&self, notification: &Notification, action: &str);
+}
+
+/// Which waiter speaks for a popup id. A repeat replaces the popup under
+/// the same id and gets a waiter of its own; the daemon may or may not end
+/// the earlier wait, so only the newest waiter of an id reports a pick (two
+/// would act twice).
+#[derive(Default, Clone)]
+pub(crate) struct Waiters(Arc<Mutex<HashMap<u32, u64>>>);
+
+impl Waiters {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u32, u64>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A new waiter for `id`; earlier ones of the same id go quiet.
+    pub(crate) fn begin(&self, id: u32) -> u64 {
+        let mut map = self.lock();
+        let generation = map.get(&id).map_or(0, |g| g + 1);
+        map.insert(id, generation);
+        generation
+    }
+
+    pub(crate) fn is_current(&self, id: u32, generation: u64) -> bool {
+        self.lock().get(&id) == Some(&generation)
+    }
+
+    /// The waiter ended; forgets the id unless a newer waiter took over.
+    pub(crate) fn end(&self, id: u32, generation: u64) {
+        let mut map = self.lock();
+        if map.get(&id) == Some(&generation) {
+            map.remove(&id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_newest_waiter_of_a_replaced_popup_reports() {
+        let waiters = Waiters::default();
+        let first = waiters.begin(7);
+        let repeat = waiters.begin(7);
+        assert!(
+            !waiters.is_current(7, first),
+            "the replaced popup's waiter must stay quiet"
+        );
+        assert!(waiters.is_current(7, repeat));
+        waiters.end(7, first);
+        assert!(
+            waiters.is_current(7, repeat),
+            "an old waiter ending must not silence the new one"
+        );
+        waiters.end(7, repeat);
+        assert!(!waiters.is_current(7, repeat));
+    }
+}
