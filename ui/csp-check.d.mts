@@ -1,0 +1,1 @@
+export declare function cspProblems(name: string, html: string): string[];
