@@ -7,9 +7,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use std::collections::HashMap;
 use zbus::message::Header;
 use zbus::object_server::SignalEmitter;
-use zbus::zvariant::{OwnedObjectPath, Value};
+
+use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value};
 use zbus::{Connection, interface};
 
 use crate::wait::eventually;
@@ -155,9 +157,13 @@ impl TrayHost {
             .await
             .context("dbusmenu GetLayout")?;
         let body = reply.body();
-        let (_revision, layout): (u32, Value<'_>) = body.deserialize()?;
+        // (revision, (id, {properties}, [children as variants]))
+        type Root = (u32, (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>));
+        let (_revision, (_root, _props, children)): Root = body.deserialize()?;
         let mut entries = Vec::new();
-        collect(&layout, &mut entries);
+        for child in &children {
+            collect(child, &mut entries);
+        }
         Ok(entries)
     }
 
@@ -194,9 +200,12 @@ fn collect(node: &Value<'_>, out: &mut Vec<MenuEntry>) {
                 return;
             };
             for (key, value) in props.iter() {
-                if let (Value::Str(key), Value::Value(value)) = (key, value)
+                let value = match value {
+                    Value::Value(inner) => &**inner,
+                    other => other,
+                };
+                if let (Value::Str(key), Value::Str(label)) = (key, value)
                     && key.as_str() == "label"
-                    && let Value::Str(label) = &**value
                 {
                     out.push(MenuEntry {
                         id: *id,
