@@ -1,10 +1,10 @@
-//! `halo-notifier-cli`: the alert engine without a window.
+//! `halo-notifier-cli`: the alert engine without a window, a thin shell over
+//! `app-core` (which the desktop app shares): arguments in, text out.
 
 mod commands;
-mod config;
-mod demo;
-mod intake;
 mod output;
+mod prompt;
+mod run;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -73,6 +73,9 @@ enum Command {
     Resume,
     /// Check the URL, credentials and API permissions.
     TestConnection,
+    /// Print what to paste into Halo (custom integration URL, JSON body,
+    /// runbook events) so it pushes ticket changes to `run`'s webhook listener.
+    WebhookSetup,
     /// Raise a test alert through the whole path.
     TestAlert {
         #[arg(long)]

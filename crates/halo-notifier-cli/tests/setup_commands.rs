@@ -1,0 +1,89 @@
+//! What the CLI says about the setup: nothing configured, the connection
+//! test's findings, and the webhook setup to paste into Halo.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_halo-notifier-cli");
+
+/// The binary with a fresh home: no config anywhere, no HALO_* variables.
+fn unconfigured(home: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env_remove("HALO_URL")
+        .env_remove("HALO_CLIENT_ID")
+        .env_remove("HALO_CLIENT_SECRET")
+        .env_remove("HALO_WEBHOOK_TOKEN");
+    cmd
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn test_connection_with_no_config_says_nothing_is_configured_and_where_to_put_it() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = unconfigured(home.path())
+        .arg("test-connection")
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let said = text(&out);
+    assert!(said.contains("nothing is configured"), "{said}");
+    let expected = home.path().join("config/halo-notifier/config.toml");
+    assert!(said.contains(&expected.display().to_string()), "{said}");
+}
+
+#[test]
+fn run_with_no_config_says_loudly_it_is_the_demo_and_where_it_looked() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut child = unconfigured(home.path())
+        .args(["run", "--no-desktop"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let stderr = child.stderr.take().expect("stderr");
+    // The first line on stderr is the warning (also if the demo's port is
+    // taken and the run then stops).
+    let first = BufReader::new(stderr)
+        .lines()
+        .next()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(first.starts_with("DEMO:"), "{first}");
+    assert!(first.contains("not your tickets"), "{first}");
+    let expected = home.path().join("config/halo-notifier/config.toml");
+    assert!(first.contains(&expected.display().to_string()), "{first}");
+}
+
+#[test]
+fn webhook_setup_prints_the_url_body_and_runbook_events() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = unconfigured(home.path())
+        .arg("webhook-setup")
+        .env("HALO_WEBHOOK_TOKEN", "0123456789abcdef0123456789abcdef")
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains("http://127.0.0.1:8787/webhook/0123456789abcdef0123456789abcdef"),
+        "{said}"
+    );
+    assert!(said.contains("\"id\": <<ticket^id>>"), "{said}");
+    assert!(
+        said.contains("\"New Ticket Logged\" and \"Ticket Status Changed\""),
+        "{said}"
+    );
+}
