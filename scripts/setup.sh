@@ -3,6 +3,21 @@
 # skipping what is already there. Sourced by run.sh and test.sh.
 set -euo pipefail
 
+need_apt=()
+# Build: a C compiler and pkg-config for -sys crates (SQLite is bundled).
+command -v cc >/dev/null || need_apt+=(build-essential)
+command -v pkg-config >/dev/null || need_apt+=(pkg-config)
+# The OS keyring (Secret Service over D-Bus) links libdbus; the desktop app
+# links GTK 3 and WebKitGTK 4.1, loads the tray library at run time (it
+# panics at start without it), and the bundler asks pkg-config for the
+# tray library's -dev package. Node builds the windows (ui/) and runs the
+# Tauri CLI that makes the bundles.
+for pkg in libdbus-1-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-1 \
+  libayatana-appindicator3-dev; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+command -v npm >/dev/null || need_apt+=(nodejs npm)
+
 apt_install() {
   (($#)) || return 0
   echo "Installing: $*"
@@ -17,14 +32,6 @@ missing_packages() {
     dpkg -s "$pkg" >/dev/null 2>&1 || echo "$pkg"
   done
 }
-
-# Build: a C compiler and pkg-config for -sys crates (SQLite is bundled), the
-# OS keyring (Secret Service over D-Bus) links libdbus, and the desktop app
-# links GTK 3 and WebKitGTK 4.1. The tray library is loaded at run time (and
-# the .deb bundler asks pkg-config for it).
-build_packages=(build-essential pkg-config libdbus-1-dev libwebkit2gtk-4.1-dev
-  libayatana-appindicator3-dev libayatana-appindicator3-1)
-mapfile -t need_apt < <(missing_packages "${build_packages[@]}")
 apt_install "${need_apt[@]}"
 
 # A throw-away desktop session for the tests that need one (see
@@ -41,19 +48,21 @@ install_desktop_test_tools() {
   fi
 }
 
-# The front end's build tools and the Tauri CLI (for bundles), from npm.
-install_node_tools() {
-  if ! command -v npm >/dev/null; then
-    echo "npm is missing: install Node.js 20 (https://nodejs.org), then run this again." >&2
-    exit 1
+# The windows' pages: the app embeds ui/dist when it compiles (so cargo
+# build, clippy and test of the workspace need it), and the Tauri CLI.
+prepare_front_end() {
+  if [[ -f ui/package.json ]]; then
+    (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+  elif [[ ! -f ui/dist/index.html ]]; then
+    echo "ui/ is missing: the app is built with a placeholder page" >&2
+    mkdir -p ui/dist
+    printf '<!doctype html><title>Halo Notifier</title><p>The windows were not built.</p>\n' >ui/dist/index.html
   fi
-  local dir
-  for dir in . ui; do
-    if [[ -f $dir/package-lock.json && ! -d $dir/node_modules ]]; then
-      (cd "$dir" && npm ci --no-audit --no-fund)
-    fi
-  done
+  if [[ -f package-lock.json ]]; then
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
 }
+prepare_front_end
 
 if ! command -v cargo >/dev/null; then
   echo "Rust is missing: install it from https://rustup.rs, then run this again." >&2

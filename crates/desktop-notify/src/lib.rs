@@ -6,8 +6,12 @@
 //! stacking a new one, and acknowledging, snoozing or resolving the alert
 //! closes it (Linux; elsewhere the OS keeps its own history).
 
+mod actions;
+
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+pub use actions::NotificationActions;
 
 use alert_engine::{Notification, NotificationKind, Notifier, NotifyError};
 use alert_policy::Urgency;
@@ -18,6 +22,11 @@ pub struct DesktopNotifier {
     /// Alert id → the desktop's id of its popup, to replace or close it.
     #[cfg_attr(not(all(unix, not(target_os = "macos"))), allow(dead_code))]
     shown: Mutex<HashMap<i64, u32>>,
+    /// Buttons and who hears them (the desktop app); none when headless.
+    #[cfg_attr(not(all(unix, not(target_os = "macos"))), allow(dead_code))]
+    actions: Option<Arc<dyn NotificationActions>>,
+    #[cfg_attr(not(all(unix, not(target_os = "macos"))), allow(dead_code))]
+    waiters: actions::Waiters,
 }
 
 impl DesktopNotifier {
@@ -25,7 +34,17 @@ impl DesktopNotifier {
         DesktopNotifier {
             app_name: app_name.into(),
             shown: Mutex::new(HashMap::new()),
+            actions: None,
+            waiters: actions::Waiters::default(),
         }
+    }
+
+    /// Offers `actions`' buttons on every alert's popup (Linux D-Bus
+    /// actions) and reports the user's pick to it from a waiting thread,
+    /// never from the caller's.
+    pub fn with_actions(mut self, actions: Arc<dyn NotificationActions>) -> Self {
+        self.actions = Some(actions);
+        self
     }
 
     fn build(&self, n: &Notification) -> notify_rust::Notification {
@@ -77,10 +96,16 @@ impl Notifier for DesktopNotifier {
             {
                 popup.id(*id);
             }
+            if let Some(actions) = &self.actions {
+                for (id, label) in actions.buttons(n) {
+                    popup.action(&id, &label);
+                }
+            }
             let handle = popup.show().map_err(unreachable_service)?;
             if let Some(alert) = n.alert_id {
                 self.lock().insert(alert, handle.id());
             }
+            self.wait_for_buttons(n, handle);
         }
         #[cfg(not(all(unix, not(target_os = "macos"))))]
         {
@@ -91,6 +116,35 @@ impl Notifier for DesktopNotifier {
 }
 
 impl DesktopNotifier {
+    /// Listens for the popup's buttons on a thread of its own (the wait
+    /// blocks until a pick or the popup closes, then reports `__closed`).
+    #[cfg(all(unix, not(target_os = "macos")))]
+    fn wait_for_buttons(&self, n: &Notification, handle: notify_rust::NotificationHandle) {
+        let Some(actions) = self.actions.clone() else {
+            return;
+        };
+        let id = handle.id();
+        if n.alert_id.is_none() || !self.waiters.claim(id) {
+            return;
+        }
+        let waiters = self.waiters.clone();
+        let notification = n.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("notification-{id}"))
+            .spawn(move || {
+                handle.wait_for_action(|action| {
+                    if action != "__closed" {
+                        actions.invoked(&notification, action);
+                    }
+                });
+                waiters.release(id);
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "could not wait for the popup's buttons");
+            self.waiters.release(id);
+        }
+    }
+
     /// Replaces the alert's popup with a brief low-urgency line saying what
     /// happened ("Acknowledged by Alex"), which expires by itself. Closing by
     /// id would need to keep one D-Bus connection per popup alive.

@@ -1,0 +1,340 @@
+//! Settings commands: the form is the config file's structure as JSON plus
+//! the write-only secret and a few switches (docs/command-surface.md). The
+//! client secret goes to the OS keyring only and is never sent back.
+
+use app_core::{Config, Env, LoadedConfig};
+use secrets::SecretStore;
+use serde::Serialize;
+use serde_json::{Value, json};
+use tauri::{AppHandle, State};
+use tauri_plugin_autostart::ManagerExt;
+use tauri_plugin_opener::OpenerExt;
+
+use crate::error::{CommandError, CommandResult, ErrorKind};
+use crate::state::{AppState, blocking};
+
+/// The parts of a form that are not the config file.
+struct FormExtras {
+    secret: Option<String>,
+    start_at_login: Option<bool>,
+}
+
+/// Splits the window's form into the config and the extras; the config
+/// part must be exactly the file's structure.
+fn split_form(mut form: Value) -> CommandResult<(Config, FormExtras)> {
+    let mut take = |section: &str, key: &str| {
+        form.get_mut(section)
+            .and_then(Value::as_object_mut)
+            .and_then(|o| o.remove(key))
+    };
+    let secret = take("halo", "secret")
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .filter(|s| !s.trim().is_empty());
+    let _ = take("halo", "secret_stored");
+    let _ = take("webhook", "token_stored");
+    let object = form.as_object_mut().ok_or_else(|| {
+        CommandError::new(
+            ErrorKind::Validation,
+            "the settings form is not an object: reload the window",
+        )
+    })?;
+    let start_at_login = object.remove("start_at_login").and_then(|v| v.as_bool());
+    let _ = object.remove("demo");
+    let config: Config = serde_json::from_value(form).map_err(|e| {
+        CommandError::new(
+            ErrorKind::Validation,
+            format!("the settings form does not fit the config ({e}): reload the window"),
+        )
+    })?;
+    Ok((
+        config,
+        FormExtras {
+            secret,
+            start_at_login,
+        },
+    ))
+}
+
+fn validation(problems: std::collections::BTreeMap<String, String>) -> CommandError {
+    CommandError {
+        fields: Some(problems),
+        ..CommandError::new(
+            ErrorKind::Validation,
+            "some settings need fixing: see the marked fields",
+        )
+    }
+}
+
+fn load_config() -> CommandResult<LoadedConfig> {
+    Ok(app_core::config::load(None, &Env::none()).map_err(app_core::AppError::from)?)
+}
+
+/// Opens (or brings forward) the settings window, e.g. from the demo
+/// banner's "Connect to Halo".
+#[tauri::command]
+pub async fn open_settings(app: AppHandle) -> CommandResult<()> {
+    crate::windows::show(&app, crate::start_option::WindowKind::Settings)?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn get_settings(app: AppHandle, state: State<'_, AppState>) -> CommandResult<Value> {
+    let demo = state.core().map(|c| c.mode == "demo").unwrap_or(false);
+    let autostart = app.autolaunch();
+    let start_at_login = autostart.is_enabled().unwrap_or(false);
+    blocking(move || {
+        let loaded = load_config()?;
+        let store = SecretStore::new();
+        let secret_stored = match loaded.file.halo_config() {
+            Some(h) => store
+                .client_secret(&h.url.web(), &h.client_id)
+                .map_err(app_core::AppError::from)?
+                .is_some(),
+            None => false,
+        };
+        let token_stored = store
+            .webhook_token()
+            .map_err(app_core::AppError::from)?
+            .is_some();
+        let mut form = serde_json::to_value(&loaded.file)
+            .map_err(|e| CommandError::internal(format!("could not read the settings ({e})")))?;
+        form["halo"]["secret"] = Value::Null;
+        form["halo"]["secret_stored"] = json!(secret_stored);
+        form["webhook"]["token_stored"] = json!(token_stored);
+        form["start_at_login"] = json!(start_at_login);
+        form["demo"] = json!(demo);
+        Ok(form)
+    })
+    .await
+}
+
+/// Validates everything first; then the secret goes to the keyring, then
+/// the file is replaced atomically, then the app restarts on it. Nothing is
+/// written when a field is wrong.
+#[tauri::command]
+pub async fn save_settings(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    form: Value,
+) -> CommandResult<Value> {
+    let (config, extras) = split_form(form)?;
+    if let Err(problems) = config.validate() {
+        return Err(validation(problems.fields()));
+    }
+    let path = app_core::config::default_config_path().ok_or_else(|| {
+        CommandError::new(
+            ErrorKind::Store,
+            "this system has no config folder: set HOME",
+        )
+    })?;
+    let saved = config.clone();
+    blocking(move || {
+        if let Some(secret) = extras.secret {
+            let halo = saved.halo_config().ok_or_else(|| {
+                validation(
+                    [(
+                        "halo.url".to_owned(),
+                        "enter the Halo address before the secret".to_owned(),
+                    )]
+                    .into(),
+                )
+            })?;
+            SecretStore::new()
+                .set_client_secret(&halo.url.web(), &halo.client_id, &secret)
+                .map_err(app_core::AppError::from)?;
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                CommandError::new(
+                    ErrorKind::Store,
+                    format!("{}: cannot create the config folder ({e})", dir.display()),
+                )
+            })?;
+        }
+        saved.save(&path).map_err(app_core::AppError::from)?;
+        Ok(())
+    })
+    .await?;
+    if let Some(on) = extras.start_at_login {
+        let autostart = app.autolaunch();
+        let done = if on {
+            autostart.enable()
+        } else {
+            autostart.disable()
+        };
+        done.map_err(|e| {
+            CommandError::new(
+                ErrorKind::Internal,
+                format!("settings saved, but start at login could not be changed ({e})"),
+            )
+        })?;
+    }
+    crate::startup::restart_core(app.clone()).await;
+    get_settings(app, state).await
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConnectionReport {
+    pub ok: bool,
+    pub problems: Vec<Problem>,
+    pub agent: Option<String>,
+    pub teams: Vec<String>,
+    pub closed_statuses: Vec<String>,
+    pub budget: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    pub what: String,
+    pub fix: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TeamChoice {
+    pub id: i32,
+    pub name: String,
+}
+
+/// A client for the form's Halo with the form's secret or the stored one.
+async fn client_for(form: Value) -> CommandResult<std::sync::Arc<halo_api::HaloClient>> {
+    let (config, extras) = split_form(form)?;
+    if let Err(problems) = config.validate() {
+        return Err(validation(problems.fields()));
+    }
+    let halo = config.halo_config().ok_or_else(|| {
+        validation([("halo.url".to_owned(), "enter your Halo address".to_owned())].into())
+    })?;
+    let secret = match extras.secret {
+        Some(s) => halo_api::ClientSecret::new(s),
+        None => app_core::credentials::client_secret(&halo, &Env::process()).await?,
+    };
+    Ok(app_core::build_client(&halo, secret)?)
+}
+
+#[tauri::command]
+pub async fn test_connection(form: Value) -> CommandResult<ConnectionReport> {
+    let halo = client_for(form).await?;
+    let mut report = ConnectionReport {
+        ok: true,
+        problems: Vec::new(),
+        agent: None,
+        teams: Vec::new(),
+        closed_statuses: Vec::new(),
+        budget: String::new(),
+    };
+    let fail = |report: &mut ConnectionReport, what: &str, e: halo_api::HaloError| {
+        report.ok = false;
+        report.problems.push(Problem {
+            what: what.to_owned(),
+            fix: e.to_string(),
+        });
+    };
+    match halo.me().await {
+        Ok(me) => report.agent = me.name,
+        Err(e) => fail(&mut report, "signing in as your agent", e),
+    }
+    if report.ok {
+        match halo.teams().await {
+            Ok(teams) => report.teams = teams.into_iter().filter_map(|t| t.name).collect(),
+            Err(e) => fail(&mut report, "reading the teams (all:teams)", e),
+        }
+        match halo.status_catalog(&[]).await {
+            Ok(c) => {
+                report.closed_statuses = c
+                    .closed_ids()
+                    .iter()
+                    .filter_map(|id| c.name(*id).map(str::to_owned))
+                    .collect();
+            }
+            Err(e) => fail(&mut report, "reading the ticket statuses", e),
+        }
+    }
+    report.budget = halo.budget().to_string();
+    Ok(report)
+}
+
+#[tauri::command]
+pub async fn list_teams(form: Value) -> CommandResult<Vec<TeamChoice>> {
+    let halo = client_for(form).await?;
+    let teams = halo.teams().await.map_err(app_core::AppError::from)?;
+    Ok(teams
+        .into_iter()
+        .filter_map(|t| {
+            Some(TeamChoice {
+                id: t.id,
+                name: t.name?,
+            })
+        })
+        .collect())
+}
+
+#[tauri::command]
+pub async fn preview_template(form: Value) -> CommandResult<Value> {
+    let _ = split_form(form)?;
+    Err(not_yet("the template preview"))
+}
+
+#[tauri::command]
+pub async fn regenerate_webhook_token() -> CommandResult<Value> {
+    Err(not_yet("generating a webhook token"))
+}
+
+#[tauri::command]
+pub async fn webhook_setup() -> CommandResult<Value> {
+    Err(not_yet("the webhook set-up text"))
+}
+
+fn not_yet(what: &str) -> CommandError {
+    CommandError::new(
+        ErrorKind::Internal,
+        format!("{what} is not in this build yet: use `halo-notifier-cli` for it"),
+    )
+}
+
+#[tauri::command]
+pub async fn open_log_folder(app: AppHandle) -> CommandResult<()> {
+    use tauri::Manager;
+    let dir = app.path().app_log_dir()?;
+    let shown = dir.clone();
+    blocking(move || {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| CommandError::new(ErrorKind::Store, format!("{}: {e}", dir.display())))
+    })
+    .await?;
+    app.opener()
+        .open_path(shown.to_string_lossy(), None::<&str>)
+        .map_err(|e| {
+            CommandError::new(
+                ErrorKind::Internal,
+                format!("could not open the folder ({e}): it is {}", shown.display()),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_secret_and_switches_never_reach_the_config() {
+        let form = json!({
+            "halo": { "url": "https://acme.halopsa.com", "client_id": "abc",
+                      "secret": "s3cr3t", "secret_stored": false },
+            "webhook": { "token_stored": true },
+            "start_at_login": true,
+            "demo": false
+        });
+        let (config, extras) = split_form(form).expect("a valid form");
+        assert_eq!(extras.secret.as_deref(), Some("s3cr3t"));
+        assert_eq!(extras.start_at_login, Some(true));
+        let toml = config.to_toml().expect("toml");
+        assert!(!toml.contains("s3cr3t"), "{toml}");
+        assert!(toml.contains("acme.halopsa.com"));
+    }
+
+    #[test]
+    fn an_unknown_field_is_refused_rather_than_dropped() {
+        let err = split_form(json!({ "halo": { "password": "x" } })).expect_err("refused");
+        assert_eq!(err.kind, ErrorKind::Validation);
+    }
+}

@@ -1,0 +1,273 @@
+//! What the shell keeps while it runs: the started app-core (engine handle,
+//! mode, config), the urgency each alert last notified with (for the tray's
+//! "critical pending"), and the last status sent to the windows. Every
+//! engine call goes through `blocking` so none runs on the main thread.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use alert_engine::{AlertView, EngineHandle, IntakeStatus};
+use alert_policy::Urgency;
+use alert_store::{AlertFilter, AlertState};
+use app_core::RunningApp;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tauri::AppHandle;
+use tauri_plugin_opener::OpenerExt;
+
+use crate::error::{CommandError, CommandResult, ErrorKind};
+use crate::tray_look::{TrayFacts, TrayState, state_of};
+
+/// `AppStatus` of docs/command-surface.md.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AppStatus {
+    pub mode: &'static str,
+    pub intake: IntakeStatus,
+    pub paused_until: Option<DateTime<Utc>>,
+    /// Alerts waiting for someone (triggered, not acknowledged or snoozed).
+    pub open: usize,
+    pub critical: usize,
+    pub tray: &'static str,
+}
+
+impl AppStatus {
+    pub fn tray_facts(&self) -> TrayFacts {
+        TrayFacts {
+            open: self.open,
+            critical: self.critical,
+            paused_until: self.paused_until,
+            problem: (!self.intake.ok).then(|| {
+                self.intake
+                    .problem
+                    .clone()
+                    .unwrap_or_else(|| "Halo does not answer".to_owned())
+            }),
+            demo: self.mode == "demo",
+        }
+    }
+}
+
+/// The parts of the running app commands need, cheap to clone.
+#[derive(Clone)]
+pub struct Core {
+    pub engine: EngineHandle,
+    pub acting_name: String,
+    pub mode: &'static str,
+}
+
+#[derive(Default)]
+pub struct AppState {
+    running: tokio::sync::Mutex<Option<RunningApp>>,
+    core: Mutex<Option<Core>>,
+    /// Why the app could not start, shown in the tray until it can.
+    start_problem: Mutex<Option<String>>,
+    urgencies: Mutex<HashMap<i64, Urgency>>,
+    last_status: Mutex<Option<AppStatus>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Runs blocking work (SQLite, D-Bus, keyring) off the async threads.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> CommandResult<T> + Send + 'static,
+) -> CommandResult<T> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| CommandError::internal(format!("a background task failed ({e})")))?
+}
+
+impl AppState {
+    /// Takes over a freshly started app (replacing none or a stopped one).
+    pub async fn install(&self, app: RunningApp) {
+        *lock(&self.core) = Some(Core {
+            engine: app.handle().clone(),
+            acting_name: app.setup().acting_name(),
+            mode: app.mode().as_str(),
+        });
+        *lock(&self.start_problem) = None;
+        *self.running.lock().await = Some(app);
+    }
+
+    /// Stops the running app (before a restart with new settings or quit).
+    pub async fn stop(&self) {
+        lock(&self.core).take();
+        if let Some(app) = self.running.lock().await.take() {
+            app.shutdown().await;
+        }
+    }
+
+    pub fn start_failed(&self, problem: String) {
+        *lock(&self.start_problem) = Some(problem);
+    }
+
+    /// The app's parts, or `busy` while it is (re)starting.
+    pub fn core(&self) -> CommandResult<Core> {
+        lock(&self.core).clone().ok_or_else(|| {
+            let why = lock(&self.start_problem).clone();
+            match why {
+                Some(problem) => CommandError::new(ErrorKind::Internal, problem),
+                None => CommandError::new(
+                    ErrorKind::Busy,
+                    "Halo Notifier is still starting: try again in a moment",
+                ),
+            }
+        })
+    }
+
+    pub fn engine(&self) -> CommandResult<EngineHandle> {
+        Ok(self.core()?.engine)
+    }
+
+    /// Runs `f` on the engine on a blocking thread.
+    pub async fn with_engine<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Core) -> CommandResult<T> + Send + 'static,
+    ) -> CommandResult<T> {
+        let core = self.core()?;
+        blocking(move || f(&core)).await
+    }
+
+    pub async fn acknowledge(&self, ticket_id: i64) -> CommandResult<AlertView> {
+        self.with_engine(move |c| Ok(c.engine.acknowledge(ticket_id, &c.acting_name)?))
+            .await
+    }
+
+    pub async fn snooze(&self, ticket_id: i64, how_long: Duration) -> CommandResult<AlertView> {
+        self.with_engine(move |c| Ok(c.engine.snooze(ticket_id, how_long)?))
+            .await
+    }
+
+    pub async fn acknowledge_all(&self) -> CommandResult<usize> {
+        self.with_engine(|c| Ok(c.engine.acknowledge_all(&c.acting_name)?.len()))
+            .await
+    }
+
+    pub async fn pause(&self, minutes: Option<u32>) -> CommandResult<Option<DateTime<Utc>>> {
+        self.with_engine(move |c| {
+            c.engine
+                .pause(minutes.map(|m| Duration::from_secs(u64::from(m) * 60)))?;
+            let now = c.engine.now();
+            Ok(c.engine.with_engine(|e| e.paused_until(now))?)
+        })
+        .await
+    }
+
+    pub async fn send_test_alert(&self) -> CommandResult<()> {
+        self.with_engine(|c| {
+            c.engine.test_alert()?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Opens the ticket in the default browser: only an http(s) address of
+    /// the Halo instance the alert came from.
+    pub async fn open_in_halo(&self, app: &AppHandle, ticket_id: i64) -> CommandResult<()> {
+        let link = self
+            .with_engine(move |c| {
+                let open = c.engine.list(AlertFilter::All)?;
+                open.into_iter()
+                    .filter(|a| a.ticket_id == ticket_id)
+                    .max_by_key(|a| a.updated_at)
+                    .map(|a| a.link)
+                    .ok_or_else(|| {
+                        CommandError::new(
+                            ErrorKind::NotFound,
+                            format!("ticket {ticket_id} has no alert here: refresh the list"),
+                        )
+                    })
+            })
+            .await?;
+        let link = crate::links::checked_ticket_link(&link)?;
+        app.opener()
+            .open_url(link.as_str(), None::<&str>)
+            .map_err(|e| {
+                CommandError::new(
+                    ErrorKind::Internal,
+                    format!("could not open the browser ({e}): open {link} yourself"),
+                )
+            })
+    }
+
+    /// Remembers the urgency an alert last notified with.
+    pub fn note_urgency(&self, alert_id: i64, urgency: Urgency) {
+        lock(&self.urgencies).insert(alert_id, urgency);
+    }
+
+    /// The current status, computed on a blocking thread.
+    pub async fn status(&self) -> CommandResult<AppStatus> {
+        let core = match self.core() {
+            Ok(core) => core,
+            Err(e) => return Ok(self.status_without_engine(e.message)),
+        };
+        let (waiting, paused_until, intake) = blocking(move || {
+            let waiting: Vec<i64> = core
+                .engine
+                .list(AlertFilter::State(AlertState::Triggered))?
+                .iter()
+                .map(|a| a.alert_id)
+                .collect();
+            let now = core.engine.now();
+            let paused = core.engine.with_engine(|e| e.paused_until(now))?;
+            Ok((waiting, paused, core.engine.intake_status()))
+        })
+        .await?;
+        let critical = {
+            let mut urgencies = lock(&self.urgencies);
+            urgencies.retain(|id, _| waiting.contains(id));
+            urgencies
+                .values()
+                .filter(|u| **u == Urgency::Critical)
+                .count()
+        };
+        let mode = self.core().map(|c| c.mode).unwrap_or("live");
+        Ok(finish(AppStatus {
+            mode,
+            intake,
+            paused_until,
+            open: waiting.len(),
+            critical,
+            tray: "",
+        }))
+    }
+
+    fn status_without_engine(&self, problem: String) -> AppStatus {
+        finish(AppStatus {
+            mode: "live",
+            intake: IntakeStatus {
+                ok: false,
+                last_poll_at: None,
+                problem: Some(problem),
+                budget: String::new(),
+            },
+            paused_until: None,
+            open: 0,
+            critical: 0,
+            tray: "",
+        })
+    }
+
+    /// Stores `status`; true when it differs from the last one sent.
+    pub fn status_changed(&self, status: &AppStatus) -> bool {
+        let mut last = lock(&self.last_status);
+        if last.as_ref() == Some(status) {
+            return false;
+        }
+        *last = Some(status.clone());
+        true
+    }
+}
+
+fn finish(mut status: AppStatus) -> AppStatus {
+    status.tray = match state_of(&status.tray_facts()) {
+        TrayState::Error => "error",
+        TrayState::Critical => "critical",
+        TrayState::Paused => "paused",
+        TrayState::Alerts => "alerts",
+        TrayState::Idle => "idle",
+    };
+    status
+}

@@ -1,0 +1,82 @@
+//! Keeps the tray and the windows current: follows the engine's events,
+//! passes each to the windows as `engine-event`, and after each burst
+//! recomputes the status (`app-status` when it changed) and the tray.
+
+use alert_engine::{AlertView, EngineEvent, EngineHandle, NotificationKind};
+use alert_store::{AlertFilter, AlertState};
+use tauri::{AppHandle, Emitter, Manager};
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+
+use crate::state::{AppState, blocking};
+use crate::tray;
+
+/// Follows `engine` until it stops.
+pub fn follow(app: AppHandle, engine: EngineHandle) {
+    let mut events = engine.subscribe();
+    tauri::async_runtime::spawn(async move {
+        refresh(&app).await;
+        loop {
+            match events.recv().await {
+                Ok(event) => pass_on(&app, &event),
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => break,
+            }
+            // Coalesce a burst (a big poll) into one refresh.
+            loop {
+                match events.try_recv() {
+                    Ok(event) => pass_on(&app, &event),
+                    Err(TryRecvError::Lagged(_)) => {}
+                    Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+                }
+            }
+            refresh(&app).await;
+        }
+    });
+}
+
+fn pass_on(app: &AppHandle, event: &EngineEvent) {
+    if let EngineEvent::Notified { notification } = event
+        && notification.kind == NotificationKind::Notification
+        && let Some(alert) = notification.alert_id
+    {
+        app.state::<AppState>()
+            .note_urgency(alert, notification.urgency);
+    }
+    if let Err(e) = app.emit("engine-event", event) {
+        tracing::debug!(error = %e, "could not pass an engine event to the windows");
+    }
+}
+
+/// Recomputes the status and the tray now.
+pub async fn refresh(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    let status = match state.status().await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the app's status");
+            return;
+        }
+    };
+    let newest = match state.engine() {
+        Ok(engine) => blocking(move || newest_waiting(&engine))
+            .await
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    if let Err(e) = tray::refresh(app, &status, &newest) {
+        tracing::warn!(error = %e, "could not update the tray");
+    }
+    if state.status_changed(&status)
+        && let Err(e) = app.emit("app-status", &status)
+    {
+        tracing::debug!(error = %e, "could not send the status to the windows");
+    }
+}
+
+/// The alerts waiting for someone, newest first, as many as the menu lists.
+fn newest_waiting(engine: &EngineHandle) -> crate::error::CommandResult<Vec<AlertView>> {
+    let mut waiting = engine.list(AlertFilter::State(AlertState::Triggered))?;
+    waiting.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    waiting.truncate(tray::MENU_ALERTS);
+    Ok(waiting)
+}
