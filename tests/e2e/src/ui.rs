@@ -87,7 +87,13 @@ impl Window {
         eventually(&format!("window titled {title:?}"), UI_TIMEOUT, || async {
             for handle in self.client.windows().await? {
                 self.client.switch_to_window(handle).await?;
-                if self.client.title().await?.contains(title) {
+                if self
+                    .client
+                    .title()
+                    .await?
+                    .to_lowercase()
+                    .contains(&title.to_lowercase())
+                {
                     return Ok(Some(()));
                 }
             }

@@ -324,14 +324,14 @@ async fn the_tray_menu_actions_work() {
     }
 
     // Send test alert: a notification appears.
-    let before = desktop::notifications().expect("dunst").len();
+    const TEST_ALERT: &str = "Test alert from Halo Notifier";
+    let before = desktop::notifications_mentioning(TEST_ALERT)
+        .expect("dunst")
+        .len();
     s.tray.click("Send test alert").await.expect("click");
-    eventually("the test alert in dunst", NOTIFY_TIMEOUT, || async {
-        desktop::close_all_notifications()?;
-        Ok((desktop::notifications()?.len() > before).then_some(()))
-    })
-    .await
-    .expect("test alert shown");
+    notifications_for(TEST_ALERT, before + 1)
+        .await
+        .expect("test alert shown");
 
     // Acknowledge all: the open alert leaves the list.
     let summary = unique("Backup failed");
