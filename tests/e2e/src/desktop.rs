@@ -4,19 +4,18 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::sync::{Mutex, MutexGuard};
+
+use tokio::sync::{Mutex, MutexGuard};
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-static SESSION: Mutex<()> = Mutex::new(());
+static SESSION: Mutex<()> = Mutex::const_new(());
 
-/// Holds the desktop session for one test (one display, one dunst).
-pub fn exclusive() -> MutexGuard<'static, ()> {
-    // A test that failed while holding it leaves nothing half-done for the next.
-    SESSION
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+/// Holds the desktop session for one test (one display, one dunst); an
+/// async lock, since a test holds it across its awaits.
+pub async fn exclusive() -> MutexGuard<'static, ()> {
+    SESSION.lock().await
 }
 
 /// Fails clearly when run outside `scripts/desktop-session.sh`.

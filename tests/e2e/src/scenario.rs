@@ -3,7 +3,6 @@
 //! by WebDriver with one window open, holding the desktop session meanwhile.
 
 use std::path::PathBuf;
-use std::sync::MutexGuard;
 
 use anyhow::{Context, Result};
 use halo_sim::{SimConfig, SimHandle};
@@ -22,7 +21,7 @@ pub struct Scenario {
     /// The tray host the app's icon registered with.
     pub tray: TrayHost,
     pub driver: TauriDriver,
-    _session: MutexGuard<'static, ()>,
+    _session: tokio::sync::MutexGuard<'static, ()>,
 }
 
 /// Whether the app starts connected to the simulator.
@@ -38,7 +37,7 @@ impl Scenario {
     /// Starts the simulator and the app with `--open <window>`.
     pub async fn start(start: Start, window: &str, sim: SimConfig) -> Result<Self> {
         desktop::require_session()?;
-        let session = desktop::exclusive();
+        let session = desktop::exclusive().await;
         let sim = halo_sim::start(sim).await.context("the Halo simulator")?;
         let dirs = AppDirs::new()?;
         if start == Start::Connected {
@@ -51,7 +50,12 @@ impl Scenario {
         }
         // Before the app, so its tray icon registers over D-Bus.
         let tray = TrayHost::start().await?;
-        let driver = TauriDriver::start(&dirs.envs())?;
+        let mut envs = dirs.envs();
+        // Xvfb has no GPU: WebKit's accelerated compositing paints where an
+        // X screenshot cannot see it (the DOM is right, the picture stale).
+        envs.push(("WEBKIT_DISABLE_COMPOSITING_MODE".into(), "1".into()));
+        envs.push(("WEBKIT_DISABLE_DMABUF_RENDERER".into(), "1".into()));
+        let driver = TauriDriver::start(&envs)?;
         let client = driver
             .open_app(&app::app_binary()?, &["--open", window])
             .await?;

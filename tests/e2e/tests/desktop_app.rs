@@ -82,13 +82,30 @@ async fn alert_row(
     Ok(s.window.client.find(fantoccini::Locator::Css(&css)).await?)
 }
 
-/// Opens an alert's detail with its row's main button.
-async fn open_detail(row: &fantoccini::elements::Element) -> anyhow::Result<()> {
-    row.find(fantoccini::Locator::Css(&testid("alert-open")))
-        .await?
-        .click()
-        .await?;
-    Ok(())
+/// Opens an alert's detail with its row's main button (clicked again if a
+/// live reload replaced the row in between).
+async fn open_detail(s: &Scenario, ticket_id: i32) -> anyhow::Result<()> {
+    let button = format!(
+        "{}[data-ticket-id=\"{ticket_id}\"] {}",
+        testid("alert-row"),
+        testid("alert-open")
+    );
+    let shown = format!(
+        "const d = document.querySelector('{}'); return !!d && !d.hidden",
+        testid("alert-detail").replace('\'', "\\'")
+    );
+    eventually("the alert's detail", NOTIFY_TIMEOUT, || async {
+        if let Ok(el) = s
+            .window
+            .client
+            .find(fantoccini::Locator::Css(&button))
+            .await
+        {
+            let _ = el.click().await;
+        }
+        Ok((s.window.script(&shown).await? == json!(true)).then_some(()))
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,6 +130,7 @@ async fn saving_settings_stores_the_secret_in_the_keyring_and_in_no_file() {
         .await
         .expect("client id");
     w.fill("field-halo.secret", &secret).await.expect("secret");
+    s.screenshot("settings").expect("screenshot");
     w.click("settings-save").await.expect("save");
     w.wait_text("save-status", "Saved")
         .await
@@ -148,7 +166,6 @@ async fn saving_settings_stores_the_secret_in_the_keyring_and_in_no_file() {
     );
     let page = w.client.source().await.expect("page source");
     assert!(!page.contains(&secret), "the window shows the secret");
-    s.screenshot("settings").expect("screenshot");
     s.end().await;
 }
 
@@ -165,15 +182,16 @@ async fn a_new_ticket_notifies_through_dunst_and_shows_in_the_alerts_window() {
         ..NewTicket::new(summary.clone())
     });
     notifications_for(&summary, 1).await.expect("notification");
-    let row = alert_row(&s, id, &summary)
+    alert_row(&s, id, &summary)
         .await
         .expect("alert in the window");
-    open_detail(&row).await.expect("open the alert");
+    s.screenshot("alerts").expect("screenshot");
+    open_detail(&s, id).await.expect("open the alert");
     s.window
         .wait_text("detail-body", "smoking")
         .await
         .expect("the ticket's details in the detail view");
-    s.screenshot("alerts").expect("screenshot");
+    s.screenshot("alert-detail").expect("screenshot");
     s.end().await;
 }
 
@@ -189,9 +207,8 @@ async fn acknowledging_in_the_window_stops_the_repeats() {
     notifications_for(&summary, 2)
         .await
         .expect("repeats before the ack");
-    open_detail(&alert_row(&s, id, &summary).await.expect("row"))
-        .await
-        .expect("select");
+    alert_row(&s, id, &summary).await.expect("row");
+    open_detail(&s, id).await.expect("select");
     s.window
         .click("action-acknowledge")
         .await
@@ -223,9 +240,8 @@ async fn closing_in_the_window_closes_the_ticket_in_halo_with_the_note() {
         .expect("app");
     let summary = unique("Mailbox full");
     let id = s.sim.create_ticket(NewTicket::new(summary.clone()));
-    open_detail(&alert_row(&s, id, &summary).await.expect("row"))
-        .await
-        .expect("select");
+    alert_row(&s, id, &summary).await.expect("row");
+    open_detail(&s, id).await.expect("select");
     s.window.click("action-close").await.expect("close");
     let note = "Archived old mail; quota raised";
     s.window.fill("close-note", note).await.expect("note");
@@ -265,10 +281,10 @@ async fn a_hostile_ticket_runs_no_script_in_the_window() {
         ..NewTicket::new(summary.clone())
     });
     // The summary is shown as text, markup and all.
-    let row = alert_row(&s, id, "<img src=x onerror=")
+    alert_row(&s, id, "<img src=x onerror=")
         .await
         .expect("the summary shown literally");
-    open_detail(&row).await.expect("select");
+    open_detail(&s, id).await.expect("select");
     s.window
         .wait_text("detail-body", "Please pay")
         .await

@@ -21,7 +21,7 @@ fn bare_tray() -> std::path::PathBuf {
 #[ignore = "needs a desktop session"]
 async fn webdriver_reaches_a_real_tauri_window() {
     desktop::require_session().expect("desktop session");
-    let _session = desktop::exclusive();
+    let _session = desktop::exclusive().await;
     let dirs = AppDirs::new().expect("dirs");
     let driver = TauriDriver::start(&dirs.envs()).expect("tauri-driver");
     let client = driver
@@ -45,7 +45,7 @@ async fn webdriver_reaches_a_real_tauri_window() {
 #[ignore = "needs a desktop session"]
 async fn the_tray_host_clicks_a_real_tray_menu_over_dbus() {
     desktop::require_session().expect("desktop session");
-    let _session = desktop::exclusive();
+    let _session = desktop::exclusive().await;
     let tray = TrayHost::start().await.expect("tray host");
     let dirs = AppDirs::new().expect("dirs");
     let mut app = Launched::start(&bare_tray(), &[], &dirs.envs()).expect("bare tray");
