@@ -168,23 +168,32 @@ impl TrayHost {
     }
 
     /// Clicks the entry whose label (mnemonics removed) starts with `label`.
+    /// The app rebuilds its menu as alerts change (new ids), so a click that
+    /// lands on a vanished id is tried again on the fresh menu.
     pub async fn click(&self, label: &str) -> Result<()> {
-        let entries = self.entries().await?;
-        let Some(entry) = entries.iter().find(|e| e.label.starts_with(label)) else {
-            bail!("no tray menu entry {label:?}; the menu has {entries:?}");
-        };
-        let (bus, menu) = self.menu().await?;
-        self.conn
-            .call_method(
-                Some(bus.as_str()),
-                menu.as_str(),
-                Some("com.canonical.dbusmenu"),
-                "Event",
-                &(entry.id, "clicked", Value::I32(0), 0u32),
-            )
-            .await
-            .with_context(|| format!("click {label:?}"))?;
-        Ok(())
+        eventually(
+            &format!("tray menu entry {label:?} clicked"),
+            Duration::from_secs(15),
+            || async {
+                let entries = self.entries().await?;
+                let Some(entry) = entries.iter().find(|e| e.label.starts_with(label)) else {
+                    bail!("no tray menu entry {label:?}; the menu has {entries:?}");
+                };
+                let (bus, menu) = self.menu().await?;
+                self.conn
+                    .call_method(
+                        Some(bus.as_str()),
+                        menu.as_str(),
+                        Some("com.canonical.dbusmenu"),
+                        "Event",
+                        &(entry.id, "clicked", Value::I32(0), 0u32),
+                    )
+                    .await
+                    .with_context(|| format!("click {label:?}"))?;
+                Ok(Some(()))
+            },
+        )
+        .await
     }
 }
 
