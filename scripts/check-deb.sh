@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-npx --no-install tauri build --bundles deb --ci
+npm run bundle:deb -- --ci
 deb=$(ls -t target/release/bundle/deb/*.deb | head -n1)
 echo "built $deb ($(du -h "$deb" | cut -f1))"
 
