@@ -27,6 +27,7 @@ cargo test --workspace --all-targets --locked
 
 step "desktop tests (dunst, GNOME Keyring, the app's windows through WebDriver)"
 # The end-to-end tests start the app binary themselves.
+cargo build --locked -p bare-tray
 if [[ -d src-tauri ]]; then cargo build --locked -p halo-notifier; fi
 # The tests marked `#[ignore = "needs a desktop session"]`.
 scripts/desktop-session.sh cargo test --workspace --tests --locked -- --ignored
