@@ -104,7 +104,7 @@ mod tests {
 
     #[test]
     fn an_unknown_window_is_refused_with_the_names_that_work() {
-        let err = window_to_open(["--open", "dashboard"]).unwrap_err();
+        let err = window_to_open(["--open", "dashboard"]).expect_err("refused");
         assert!(err.to_string().contains("--open alerts"), "{err}");
         assert!(window_to_open(["--open"]).is_err());
     }

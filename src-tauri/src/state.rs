@@ -64,6 +64,8 @@ pub struct AppState {
     start_problem: Mutex<Option<String>>,
     urgencies: Mutex<HashMap<i64, Urgency>>,
     last_status: Mutex<Option<AppStatus>>,
+    /// The alert a new alerts window was opened for, until it asks.
+    pending_focus: Mutex<Option<i64>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -190,6 +192,14 @@ impl AppState {
                     format!("could not open the browser ({e}): open {link} yourself"),
                 )
             })
+    }
+
+    pub fn set_pending_focus(&self, ticket_id: i64) {
+        *lock(&self.pending_focus) = Some(ticket_id);
+    }
+
+    pub fn take_pending_focus(&self) -> Option<i64> {
+        lock(&self.pending_focus).take()
     }
 
     /// Remembers the urgency an alert last notified with.

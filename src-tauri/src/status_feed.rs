@@ -76,7 +76,7 @@ pub async fn refresh(app: &AppHandle) {
 /// The alerts waiting for someone, newest first, as many as the menu lists.
 fn newest_waiting(engine: &EngineHandle) -> crate::error::CommandResult<Vec<AlertView>> {
     let mut waiting = engine.list(AlertFilter::State(AlertState::Triggered))?;
-    waiting.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    waiting.sort_by_key(|a| std::cmp::Reverse(a.created_at));
     waiting.truncate(tray::MENU_ALERTS);
     Ok(waiting)
 }

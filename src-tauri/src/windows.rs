@@ -3,12 +3,12 @@
 //! WebKit's network process is ended too (see `webkit_reaper`).
 
 use serde::Serialize;
-use tauri::webview::PageLoadEvent;
 use tauri::{
     AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindow, WebviewWindowBuilder,
 };
 
 use crate::start_option::WindowKind;
+use crate::state::AppState;
 use crate::webkit_reaper;
 
 /// Payload of `focus-alert`: the alerts window shows this alert's detail.
@@ -29,9 +29,10 @@ pub fn show<R: Runtime>(app: &AppHandle<R>, kind: WindowKind) -> tauri::Result<W
     create(app, kind, None)
 }
 
-/// Opens the alerts window on one alert's detail. A window that is being
-/// created learns the ticket from its address (`#ticket=ID`) and again from
-/// `focus-alert` once the page has loaded; an open one from the event.
+/// Opens the alerts window on one alert's detail: an open window hears
+/// `focus-alert` now; a new one gets it once its page has subscribed and
+/// asks for the list (see `take_pending_focus`), and has `#ticket=ID` in its
+/// address as well.
 pub fn show_alert<R: Runtime>(app: &AppHandle<R>, ticket_id: i64) -> tauri::Result<()> {
     let focus = FocusAlert { ticket_id };
     if let Some(window) = app.get_webview_window(WindowKind::Alerts.label()) {
@@ -41,7 +42,21 @@ pub fn show_alert<R: Runtime>(app: &AppHandle<R>, ticket_id: i64) -> tauri::Resu
         window.emit("focus-alert", focus)?;
         return Ok(());
     }
+    app.state::<AppState>().set_pending_focus(ticket_id);
     create(app, WindowKind::Alerts, Some(focus)).map(|_| ())
+}
+
+/// Sends the alert a new alerts window was opened for, once: called when
+/// the window first asks for the list, by then its listeners are set up.
+pub fn take_pending_focus<R: Runtime>(app: &AppHandle<R>, window: &WebviewWindow<R>) {
+    if window.label() != WindowKind::Alerts.label() {
+        return;
+    }
+    if let Some(ticket_id) = app.state::<AppState>().take_pending_focus()
+        && let Err(e) = window.emit("focus-alert", FocusAlert { ticket_id })
+    {
+        tracing::debug!(error = %e, "could not show the alert in the new window");
+    }
 }
 
 fn create<R: Runtime>(
@@ -62,11 +77,6 @@ fn create<R: Runtime>(
         .inner_size(width, height)
         .min_inner_size(420.0, 360.0)
         .focused(true)
-        .on_page_load(move |webview, payload| {
-            if let (Some(f), PageLoadEvent::Finished) = (focus, payload.event()) {
-                let _ = webview.emit("focus-alert", f);
-            }
-        })
         .build()
 }
 

@@ -69,6 +69,17 @@ describe("the list", () => {
     expect(tid("alert-age", row(1042)).textContent).toBe("1 h 7 min");
   });
 
+  it("the detail's countdown to the next reminder moves with the clock", async () => {
+    await start();
+    await openDetail(1039);
+    expect(tid("detail-state").textContent).toBe("Snoozed: reminds you again in 40 min");
+    clock = new Date(NOW.getTime() + 30 * 60_000);
+    app.refreshAges();
+    expect(tid("detail-state").textContent).toBe("Snoozed: reminds you again in 10 min");
+    expect(tid("field-next").textContent).toMatch(/in 10 min/);
+    expect(tid("detail-age").textContent).toBe("2 h 40 min");
+  });
+
   it("shows a ticket that arrives while the window is open", async () => {
     await start("empty=1");
     expect(tid("empty-open").hidden).toBe(false);
@@ -189,7 +200,9 @@ describe("detail and actions", () => {
     expect(document.activeElement).toBe(tid("close-status"));
     const statuses = [...tid<HTMLSelectElement>("close-status").options].map((o) => o.textContent);
     expect(statuses).toEqual(["Choose a closing status…", "Closed", "Resolved", "Cancelled"]);
+    expect(tid<HTMLSelectElement>("close-status").value).toBe("9");
 
+    tid<HTMLSelectElement>("close-status").value = "";
     tid("close-continue").click();
     expect(tid("close-status-error").textContent).toMatch(/Choose the status/);
     expect(tid("close-confirm-step").hidden).toBe(true);
@@ -284,10 +297,13 @@ describe("keyboard and start-up", () => {
     expect(document.activeElement).toBe(tid("action-take"));
   });
 
-  it("a window opened for one alert (?ticket=ID) shows it", async () => {
+  it.each([
+    [{ search: "?ticket=1041" }],
+    [{ hash: "#ticket=1041" }],
+  ])("a window opened for one alert (%o) shows it", async (where) => {
     loadPage("alerts");
     backend = new MockBackend({ now: () => clock });
-    app = new AlertsApp(document, backend, { now: () => clock, timers: false, search: "?ticket=1041" });
+    app = new AlertsApp(document, backend, { now: () => clock, timers: false, ...where });
     await app.start();
     expect(app.selectedTicket).toBe(1041);
     expect(tid("detail-title").textContent).toContain("#1041");
@@ -311,5 +327,21 @@ describe("accessibility basics", () => {
       e.getAttribute("data-testid"),
     );
     expect(new Set(detailIds).size).toBe(detailIds.length);
+  });
+});
+
+describe("live reloads leave the user's work alone", () => {
+  it("another alert changing keeps the typed snooze minutes and the open close form", async () => {
+    await start();
+    await openDetail(1042);
+    tid<HTMLInputElement>("snooze-custom-minutes").value = "45";
+    tid("action-close").click();
+    await vi.waitFor(() => expect(tid("close-form")).toBeTruthy());
+    tid<HTMLTextAreaElement>("close-note").value = "half-written note";
+    await backend.acknowledge(1041);
+    await vi.waitFor(() => expect(openIds()).not.toContain(1041));
+    await app.reload();
+    expect(tid<HTMLInputElement>("snooze-custom-minutes").value).toBe("45");
+    expect(tid<HTMLTextAreaElement>("close-note").value).toBe("half-written note");
   });
 });

@@ -124,8 +124,10 @@ describe("client-side checks", () => {
       "watch.poll_interval",
     ]);
     expect(errors["watch.poll_interval"]).toMatch(/At least 10s/);
+    // No address at all is the demo: nothing to require.
     form.halo.url = null;
-    expect(validateSettings(form)["halo.url"]).toMatch(/turn demo mode on/);
+    expect(validateSettings(form)).not.toHaveProperty("halo.url");
+    expect(validateSettings(form)).not.toHaveProperty("halo.client_id");
   });
 
   it("checks escalation steps and duty windows", () => {
@@ -259,6 +261,18 @@ describe("the settings window", () => {
     expect(sent).toHaveLength(2);
   });
 
+  it("Test connection's field errors are shown next to the field as well", async () => {
+    await start();
+    vi.spyOn(backend, "testConnection").mockRejectedValueOnce({
+      kind: "validation",
+      message: "some settings need fixing: see the marked fields",
+      fields: { "halo.url": "enter your Halo address" },
+    });
+    tid("test-connection").click();
+    await vi.waitFor(() => expect(tid("connection-error").textContent).toMatch(/some settings need fixing/));
+    expect(tid("error-halo.url").textContent).toBe("enter your Halo address");
+  });
+
   it("teams are picked from the list Halo returns", async () => {
     await start();
     const labels = () => [...document.querySelectorAll('[data-testid="team-option"]')].map((b) => (b as HTMLInputElement).labels?.[0]?.textContent);
@@ -337,6 +351,28 @@ describe("the settings window", () => {
     expect(tid("field-escalation.policies.low.steps.1.delay")).toBeTruthy();
     tid("remove-step-low-1").click();
     expect(app.form.escalation?.policies.low?.steps).toHaveLength(1);
+  });
+
+  it("works with a form that leaves unset keys out, and sends them back out", async () => {
+    loadPage("settings");
+    backend = new MockBackend({ search: "" });
+    const sparse = JSON.parse(JSON.stringify(exampleSettings())) as Record<string, unknown> & SettingsForm;
+    delete sparse.escalation;
+    delete sparse.schedule;
+    delete sparse.halo.url;
+    delete sparse.halo.tenant;
+    delete sparse.halo.client_id;
+    vi.spyOn(backend, "getSettings").mockResolvedValue(sparse);
+    app = new SettingsApp(document, backend, { previewDelayMs: 0 });
+    await app.start();
+    expect(tid<HTMLInputElement>("schedule-enabled").checked).toBe(false);
+    expect(tid<HTMLInputElement>("field-halo.url").value).toBe("");
+    expect(tid("demo-status").textContent).toMatch(/Demo mode is on/);
+    expect(await app.save()).toBe(true);
+    const sent = (saves()[0]?.args as { form: SettingsForm }).form;
+    expect(sent).not.toHaveProperty("escalation");
+    expect(sent).not.toHaveProperty("schedule");
+    expect(sent.halo).not.toHaveProperty("url");
   });
 
   it("the log folder link asks the app to open it", async () => {

@@ -14,6 +14,7 @@ use crate::config::LoadedConfig;
 use crate::demo;
 use crate::error::AppError;
 use crate::intake;
+use crate::lock::DataDirLock;
 use crate::mode::Mode;
 use crate::setup::{Setup, SetupOptions};
 
@@ -44,13 +45,16 @@ impl App {
 }
 
 impl Setup {
-    /// Starts the app on this setup: the simulator in demo mode, then the
-    /// engine's tasks and the webhook listener if enabled.
+    /// Starts the app on this setup: takes the data folder's lock (a second
+    /// app on the same folder gets [`AppError::AlreadyRunning`]), starts the
+    /// simulator in demo mode, then the engine's tasks and the webhook
+    /// listener if enabled.
     pub async fn start(
         self,
         notifier: Arc<dyn Notifier>,
         demo_every: Duration,
     ) -> Result<RunningApp, AppError> {
+        let lock = DataDirLock::acquire(&self.database_dir())?;
         let demo = if self.mode().is_demo() {
             Some(demo::start_simulator(demo_every).await?)
         } else {
@@ -79,6 +83,7 @@ impl Setup {
             receiver,
             demo,
             setup: self,
+            _lock: lock,
         })
     }
 }
@@ -91,6 +96,8 @@ pub struct RunningApp {
     receiver: Option<webhook_receiver::Receiver>,
     demo: Option<demo::Demo>,
     setup: Setup,
+    /// Released last, when the app value is gone.
+    _lock: DataDirLock,
 }
 
 impl RunningApp {
@@ -118,7 +125,8 @@ impl RunningApp {
     }
 
     /// Stops the engine's tasks, the webhook listener and the simulator, and
-    /// waits for them.
+    /// waits for them (at most a few seconds: a task still busy with Halo
+    /// then is cancelled).
     pub async fn shutdown(self) {
         stop(&self.handle, self.tasks).await;
         if let Some(r) = self.receiver {
@@ -128,9 +136,19 @@ impl RunningApp {
     }
 }
 
+/// How long the tasks get to finish what they are doing (a poll in flight)
+/// before they are cut off: quitting must not hang on a slow Halo.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
 async fn stop(handle: &EngineHandle, tasks: Vec<JoinHandle<()>>) {
     handle.shutdown();
-    for t in tasks {
-        let _ = t.await;
+    let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+    for mut task in tasks {
+        if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
+            // Each engine call is its own transaction, so cutting a task at
+            // an await point leaves the store consistent.
+            tracing::warn!("a background task did not stop in time; cancelling it");
+            task.abort();
+        }
     }
 }

@@ -27,6 +27,7 @@ pub mod demo;
 mod env;
 mod error;
 mod intake;
+mod lock;
 mod mode;
 mod setup;
 pub mod text;

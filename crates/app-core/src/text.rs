@@ -125,3 +125,35 @@ impl Notifier for PlainText {
         self.inner.notify(&clean)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_vanish_whole_not_just_their_escape() {
+        assert_eq!(one_line("\u{1b}[1;31mRED\u{1b}[0m alert"), "RED alert");
+        assert_eq!(
+            one_line("a\u{1b}]8;;http://x\u{1b}\\link\u{1b}]8;;\u{7}b"),
+            "alinkb"
+        );
+        assert_eq!(one_line("reset\u{1b}c!"), "reset!");
+        assert_eq!(one_line("charset\u{1b}(B!"), "charset!");
+    }
+
+    #[test]
+    fn bidi_overrides_and_controls_are_dropped_and_newlines_kept_where_asked() {
+        assert_eq!(one_line("invoice\u{202e}fdp.exe"), "invoicefdp.exe");
+        assert_eq!(one_line("bell\u{7}\u{0}\u{7f}"), "bell");
+        assert_eq!(one_line("two\nlines"), "two lines");
+        assert_eq!(multi_line("two\nlines\u{2066}"), "two\nlines");
+    }
+
+    #[test]
+    fn clean_text_is_not_copied() {
+        assert!(matches!(
+            one_line("Mail server down — ünïcode ✓"),
+            Cow::Borrowed(_)
+        ));
+    }
+}

@@ -119,3 +119,32 @@ fn with_no_config_the_mode_is_the_demo_and_says_where_the_config_was_looked_for(
     assert!(said.contains(&missing.display().to_string()), "{said}");
     assert_eq!(setup.mode().as_str(), "demo");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_app_on_the_same_data_folder_refuses_clearly() {
+    let sim = halo_sim::start(SimConfig {
+        seed_tickets: 0,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let quiet = || -> Arc<dyn Notifier> { Arc::new(alert_engine::FanOut::new()) };
+    let first = App::start(options(dir.path(), &sim.base_url(), quiet()))
+        .await
+        .unwrap();
+    let second = App::start(options(dir.path(), &sim.base_url(), quiet())).await;
+    let Err(e) = second else {
+        panic!("a second app started on the same data folder")
+    };
+    assert_eq!(e.kind(), "busy");
+    let said = e.to_string();
+    assert!(said.contains("already running"), "{said}");
+    assert!(said.contains(&std::process::id().to_string()), "{said}");
+    first.shutdown().await;
+    // Once the first has stopped, the folder is free again.
+    let third = App::start(options(dir.path(), &sim.base_url(), quiet()))
+        .await
+        .unwrap();
+    third.shutdown().await;
+}

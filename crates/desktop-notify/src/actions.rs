@@ -2,7 +2,7 @@
 //! notification offers and who hears the user's pick. The wait for the pick
 //! blocks, so it runs on a thread of its own per shown popup id.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use alert_engine::Notification;
@@ -17,20 +17,36 @@ pub trait NotificationActions: Send + Sync + 'static {
     fn invoked(&self, notification: &Notification, action: &str);
 }
 
-/// Popup ids that already have a thread waiting for their buttons: a
-/// repeat replaces the popup under the same id, and one waiter per id hears
-/// its buttons (two would act twice).
+/// Which waiter speaks for a popup id. A repeat replaces the popup under
+/// the same id and gets a waiter of its own; the daemon may or may not end
+/// the earlier wait, so only the newest waiter of an id reports a pick (two
+/// would act twice).
 #[derive(Default, Clone)]
-pub(crate) struct Waiters(Arc<Mutex<HashSet<u32>>>);
+pub(crate) struct Waiters(Arc<Mutex<HashMap<u32, u64>>>);
 
 impl Waiters {
-    /// Claims `id`; false when a waiter already listens to it.
-    pub(crate) fn claim(&self, id: u32) -> bool {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).insert(id)
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u32, u64>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(crate) fn release(&self, id: u32) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+    /// A new waiter for `id`; earlier ones of the same id go quiet.
+    pub(crate) fn begin(&self, id: u32) -> u64 {
+        let mut map = self.lock();
+        let generation = map.get(&id).map_or(0, |g| g + 1);
+        map.insert(id, generation);
+        generation
+    }
+
+    pub(crate) fn is_current(&self, id: u32, generation: u64) -> bool {
+        self.lock().get(&id) == Some(&generation)
+    }
+
+    /// The waiter ended; forgets the id unless a newer waiter took over.
+    pub(crate) fn end(&self, id: u32, generation: u64) {
+        let mut map = self.lock();
+        if map.get(&id) == Some(&generation) {
+            map.remove(&id);
+        }
     }
 }
 
@@ -39,14 +55,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_replaced_popup_keeps_one_waiter_until_it_is_released() {
+    fn only_the_newest_waiter_of_a_replaced_popup_reports() {
         let waiters = Waiters::default();
-        assert!(waiters.claim(7));
+        let first = waiters.begin(7);
+        let repeat = waiters.begin(7);
         assert!(
-            !waiters.claim(7),
-            "the repeat must not start a second waiter"
+            !waiters.is_current(7, first),
+            "the replaced popup's waiter must stay quiet"
         );
-        waiters.release(7);
-        assert!(waiters.claim(7));
+        assert!(waiters.is_current(7, repeat));
+        waiters.end(7, first);
+        assert!(
+            waiters.is_current(7, repeat),
+            "an old waiter ending must not silence the new one"
+        );
+        waiters.end(7, repeat);
+        assert!(!waiters.is_current(7, repeat));
     }
 }

@@ -2,12 +2,17 @@
 //! freedesktop notification service over D-Bus on Linux (dunst, GNOME,
 //! KDE), Notification Center on macOS, toasts on Windows.
 //!
+//! The body is escaped only where the notification server reads markup (on
+//! Linux, a server announcing the `body-markup` capability); elsewhere it is
+//! plain text and shown as written.
+//!
 //! A repeat or escalation of an alert replaces its earlier popup instead of
 //! stacking a new one, and acknowledging, snoozing or resolving the alert
 //! closes it (Linux; elsewhere the OS keeps its own history).
 
 mod actions;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -27,6 +32,20 @@ pub struct DesktopNotifier {
     actions: Option<Arc<dyn NotificationActions>>,
     #[cfg_attr(not(all(unix, not(target_os = "macos"))), allow(dead_code))]
     waiters: actions::Waiters,
+    /// Whether the server reads markup in bodies; asked once, on first use.
+    #[cfg_attr(not(all(unix, not(target_os = "macos"))), allow(dead_code))]
+    markup: std::sync::OnceLock<bool>,
+}
+
+/// The body as the server must receive it to show `body` literally: a
+/// server that reads markup would make "<b>" bold the rest and drop
+/// "<script>"; one that does not would show "&lt;b&gt;" if it were escaped.
+pub fn body_for_server(body: &str, server_reads_markup: bool) -> Cow<'_, str> {
+    if server_reads_markup {
+        html_escape::encode_text(body)
+    } else {
+        Cow::Borrowed(body)
+    }
 }
 
 impl DesktopNotifier {
@@ -36,6 +55,7 @@ impl DesktopNotifier {
             shown: Mutex::new(HashMap::new()),
             actions: None,
             waiters: actions::Waiters::default(),
+            markup: std::sync::OnceLock::new(),
         }
     }
 
@@ -47,14 +67,32 @@ impl DesktopNotifier {
         self
     }
 
+    /// Linux: the freedesktop server says whether it reads markup. If it
+    /// cannot be asked, assume it does (most do), which at worst shows an
+    /// escaped "&amp;" rather than letting ticket text format the popup.
+    #[cfg(all(unix, not(target_os = "macos")))]
+    fn server_reads_markup(&self) -> bool {
+        *self.markup.get_or_init(|| match notify_rust::get_capabilities() {
+            Ok(caps) => caps.iter().any(|c| c == "body-markup"),
+            Err(e) => {
+                tracing::debug!(error = %e, "could not ask the notification server's capabilities");
+                true
+            }
+        })
+    }
+
+    /// macOS and Windows show notification text as plain text.
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    fn server_reads_markup(&self) -> bool {
+        false
+    }
+
     fn build(&self, n: &Notification) -> notify_rust::Notification {
         let mut popup = notify_rust::Notification::new();
         popup
             .appname(&self.app_name)
             .summary(&n.title)
-            // The freedesktop body is a markup subset: a ticket saying
-            // "<b>" must show literally, not bold the rest.
-            .body(&html_escape::encode_text(&n.body))
+            .body(&body_for_server(&n.body, self.server_reads_markup()))
             .icon("dialog-warning");
         #[cfg(all(unix, not(target_os = "macos")))]
         {
@@ -123,25 +161,26 @@ impl DesktopNotifier {
         let Some(actions) = self.actions.clone() else {
             return;
         };
-        let id = handle.id();
-        if n.alert_id.is_none() || !self.waiters.claim(id) {
+        if n.alert_id.is_none() {
             return;
         }
+        let id = handle.id();
+        let generation = self.waiters.begin(id);
         let waiters = self.waiters.clone();
         let notification = n.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("notification-{id}"))
             .spawn(move || {
                 handle.wait_for_action(|action| {
-                    if action != "__closed" {
+                    if action != "__closed" && waiters.is_current(id, generation) {
                         actions.invoked(&notification, action);
                     }
                 });
-                waiters.release(id);
+                waiters.end(id, generation);
             });
         if let Err(e) = spawned {
             tracing::warn!(error = %e, "could not wait for the popup's buttons");
-            self.waiters.release(id);
+            self.waiters.end(id, generation);
         }
     }
 
@@ -164,7 +203,7 @@ impl DesktopNotifier {
                 .id(id)
                 .appname(&self.app_name)
                 .summary(&n.title)
-                .body(&html_escape::encode_text(&n.body))
+                .body(&body_for_server(&n.body, self.server_reads_markup()))
                 .urgency(notify_rust::Urgency::Low)
                 .timeout(notify_rust::Timeout::Milliseconds(WITHDRAWN_FOR_MS));
             if let Err(e) = popup.show() {
@@ -187,4 +226,20 @@ fn unreachable_service(e: notify_rust::error::Error) -> NotifyError {
         "no desktop notification service answered ({e}); on Linux a notification daemon \
          (GNOME Shell, KDE Plasma, dunst, mako) must be running in your session"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_is_escaped_only_for_servers_that_read_it() {
+        let ticket = "Disk <b>full</b> & slow";
+        assert_eq!(
+            body_for_server(ticket, true),
+            "Disk &lt;b&gt;full&lt;/b&gt; &amp; slow"
+        );
+        // A plain-text server shows exactly what the ticket said.
+        assert_eq!(body_for_server(ticket, false), ticket);
+    }
 }

@@ -163,3 +163,59 @@ fn acknowledging_replaces_the_alarm_with_a_quiet_line() {
     assert_eq!(shown[0].body_text(), "by Alex Tech");
     assert!(shown[0].timeout > 0, "the note goes away by itself");
 }
+
+/// Records the buttons picked, for the tests of popup buttons.
+struct Picks {
+    sender: Mutex<std::sync::mpsc::Sender<(i64, String)>>,
+}
+
+impl desktop_notify::NotificationActions for Picks {
+    fn buttons(&self, _: &Notification) -> Vec<(String, String)> {
+        vec![
+            ("default".to_owned(), "Show".to_owned()),
+            ("acknowledge".to_owned(), "Acknowledge".to_owned()),
+        ]
+    }
+
+    fn invoked(&self, n: &Notification, action: &str) {
+        let _ = self
+            .sender
+            .lock()
+            .unwrap()
+            .send((n.ticket_id.unwrap(), action.to_owned()));
+    }
+}
+
+#[test]
+#[ignore = "needs a desktop session"]
+fn clicking_a_popup_reaches_the_app_once_even_after_a_repeat() {
+    let _turn = DESKTOP.lock().unwrap_or_else(|p| p.into_inner());
+    dunstctl(&["close-all"]);
+    let (sender, picked) = std::sync::mpsc::channel();
+    let picks = std::sync::Arc::new(Picks {
+        sender: Mutex::new(sender),
+    });
+    let notifier = DesktopNotifier::new("desktop-notify buttons test").with_actions(picks);
+    let first = notification(7, "P1 Mail down", "Acme", Urgency::Critical);
+    notifier.notify(&first).unwrap();
+    // The repeat replaces the popup; the click must still be heard once.
+    let repeat = Notification {
+        repeat: 1,
+        body: "Acme (again)".to_owned(),
+        ..first
+    };
+    notifier.notify(&repeat).unwrap();
+    assert_eq!(displayed(), 1);
+
+    dunstctl(&["action", "0"]);
+    let (ticket, action) = picked
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the click reached the app");
+    assert_eq!((ticket, action.as_str()), (1007, "default"));
+    assert!(
+        picked
+            .recv_timeout(std::time::Duration::from_millis(500))
+            .is_err(),
+        "the click was reported twice"
+    );
+}

@@ -1,5 +1,7 @@
 //! What the list, log and stats commands print: aligned tables for people,
-//! JSON lines for scripts.
+//! JSON lines for scripts. Ticket text in tables goes through
+//! `app_core::text` first: a ticket cannot colour, clear or reorder the
+//! user's terminal (JSON escapes control characters by itself).
 
 use std::time::Duration;
 
@@ -51,16 +53,24 @@ pub fn log_json(rows: &[InboundRow]) -> anyhow::Result<()> {
 }
 
 pub fn log_table(rows: &[InboundRow]) {
+    print!("{}", log_text(rows));
+}
+
+fn log_text(rows: &[InboundRow]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
     if rows.is_empty() {
-        println!("Nothing received yet.");
-        return;
+        out.push_str("Nothing received yet.\n");
+        return out;
     }
-    println!(
+    let _ = writeln!(
+        out,
         "{:<19}  {:<18} {:>8}  {:<10} REASON",
         "RECEIVED", "SOURCE", "TICKET", "OUTCOME"
     );
     for r in rows {
-        println!(
+        let _ = writeln!(
+            out,
             "{:<19}  {:<18} {:>8}  {:<10} {}",
             r.received_at
                 .with_timezone(&chrono::Local)
@@ -72,6 +82,7 @@ pub fn log_table(rows: &[InboundRow]) {
             clip(&r.reason, 70)
         );
     }
+    out
 }
 
 pub fn stats_table(stats: &[PriorityStats], since: &str) {
@@ -123,12 +134,43 @@ fn age(d: chrono::Duration) -> String {
     }
 }
 
+/// The first line of `s`, cleaned of control characters and cut to `max`.
 fn clip(s: &str, max: usize) -> String {
-    let line = s.lines().next().unwrap_or_default();
+    let first = s.lines().next().unwrap_or_default();
+    let line = app_core::text::one_line(first);
     if line.chars().count() <= max {
-        line.to_owned()
+        line.into_owned()
     } else {
         let cut: String = line.chars().take(max.saturating_sub(1)).collect();
         format!("{cut}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alert_store::{InboundOutcome, InboundSource};
+
+    #[test]
+    fn ticket_text_cannot_drive_the_terminal() {
+        let evil = "Invoice \u{1b}[2J\u{1b}]0;pwned\u{7}overdue \u{202e}fdp.exe\u{9b}31m!\r";
+        let row = InboundRow {
+            id: 1,
+            received_at: Utc::now(),
+            source: InboundSource::Webhook("native\u{1b}[31m".to_owned()),
+            ticket_id: Some(7),
+            event_key: None,
+            outcome: InboundOutcome::Rejected,
+            reason: evil.to_owned(),
+            payload_excerpt: None,
+        };
+        let out = log_text(&[row]);
+        assert!(
+            !out.chars()
+                .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+            "{out:?}"
+        );
+        assert!(out.contains("Invoice overdue fdp.exe!"), "{out:?}");
+        assert_eq!(clip("a\u{1b}[1mb\u{1b}[0m", 10), "ab");
     }
 }

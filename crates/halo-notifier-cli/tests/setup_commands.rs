@@ -9,7 +9,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_halo-notifier-cli");
 
 /// The binary with a fresh home: no config anywhere, no HALO_* variables.
 fn unconfigured(home: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
+    isolated(Command::new(BIN), home)
+}
+
+fn isolated(mut cmd: Command, home: &Path) -> Command {
     cmd.env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_DATA_HOME", home.join("data"))
@@ -86,4 +89,69 @@ fn webhook_setup_prints_the_url_body_and_runbook_events() {
         said.contains("\"New Ticket Logged\" and \"Ticket Status Changed\""),
         "{said}"
     );
+}
+
+/// `login` in a real terminal (a pseudo-terminal from util-linux's
+/// `script`): what is typed must not be echoed back.
+#[cfg(target_os = "linux")]
+#[test]
+fn login_at_a_terminal_does_not_echo_the_secret() {
+    use std::io::Write;
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[halo]\nurl = \"https://acme.halopsa.com\"\nclient_id = \"x\"\n",
+    )
+    .expect("config");
+    let command = format!("{BIN} --config {} login", config.display());
+    let mut child = isolated(Command::new("script"), home.path())
+        // No session bus: storing fails after reading, which is fine here.
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script runs");
+    // Typed only once the prompt is up, as a person would.
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 256];
+    while !String::from_utf8_lossy(&seen).contains("not shown") {
+        let n = std::io::Read::read(&mut stdout, &mut buf).expect("read");
+        assert!(n > 0, "no prompt: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"typed-s3cret-value\n").expect("typed");
+    let _ = std::io::Read::read_to_end(&mut stdout, &mut seen);
+    drop(stdin);
+    let _ = child.wait();
+    let shown = String::from_utf8_lossy(&seen);
+    assert!(!shown.contains("typed-s3cret-value"), "{shown}");
+}
+
+#[test]
+fn absurd_snooze_pause_and_since_are_refused_with_a_message_not_a_crash() {
+    let home = tempfile::tempdir().expect("tempdir");
+    for args in [
+        &["snooze", "1", "100000000d"][..],
+        &["pause", "100000000d"][..],
+        &["stats", "--since", "100000000d"][..],
+        &["run", "--generate-every", "100000000d"][..],
+    ] {
+        let out = unconfigured(home.path())
+            .args(args)
+            .output()
+            .expect("runs");
+        let said = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {said}");
+        assert!(said.contains("too long"), "{args:?}: {said}");
+        assert!(!said.contains("panicked"), "{args:?}: {said}");
+    }
 }

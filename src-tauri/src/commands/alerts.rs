@@ -7,7 +7,7 @@ use alert_engine::AlertView;
 use alert_store::{AlertFilter, AlertId, AlertState};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, State, WebviewWindow};
 
 use crate::error::{CommandError, CommandResult, ErrorKind};
 use crate::state::{AppState, AppStatus};
@@ -51,12 +51,16 @@ pub struct Paused {
 const RECENT: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 
 #[tauri::command]
-pub async fn list_alerts(state: State<'_, AppState>) -> CommandResult<AlertLists> {
-    state
+pub async fn list_alerts(
+    app: AppHandle,
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+) -> CommandResult<AlertLists> {
+    let lists = state
         .with_engine(|c| {
             let now = c.engine.now();
             let mut all = c.engine.list(AlertFilter::All)?;
-            all.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+            all.sort_by_key(|a| std::cmp::Reverse(a.updated_at));
             let (open, rest): (Vec<_>, Vec<_>) = all
                 .into_iter()
                 .partition(|a| matches!(a.state, AlertState::Triggered | AlertState::Snoozed));
@@ -66,7 +70,9 @@ pub async fn list_alerts(state: State<'_, AppState>) -> CommandResult<AlertLists
                 .collect();
             Ok(AlertLists { open, recent })
         })
-        .await
+        .await?;
+    crate::windows::take_pending_focus(&app, &window);
+    Ok(lists)
 }
 
 #[tauri::command]

@@ -2,7 +2,10 @@
 //! the write-only secret and a few switches (docs/command-surface.md). The
 //! client secret goes to the OS keyring only and is never sent back.
 
+use std::collections::BTreeMap;
+
 use app_core::{Config, Env, LoadedConfig};
+use halo_api::ClientSecret;
 use secrets::SecretStore;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -174,89 +177,58 @@ pub async fn save_settings(
 }
 
 #[derive(Debug, Serialize)]
-pub struct ConnectionReport {
-    pub ok: bool,
-    pub problems: Vec<Problem>,
-    pub agent: Option<String>,
-    pub teams: Vec<String>,
-    pub closed_statuses: Vec<String>,
-    pub budget: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Problem {
-    pub what: String,
-    pub fix: String,
-}
-
-#[derive(Debug, Serialize)]
 pub struct TeamChoice {
     pub id: i32,
     pub name: String,
 }
 
-/// A client for the form's Halo with the form's secret or the stored one.
-async fn client_for(form: Value) -> CommandResult<std::sync::Arc<halo_api::HaloClient>> {
-    let (config, extras) = split_form(form)?;
-    if let Err(problems) = config.validate() {
-        return Err(validation(problems.fields()));
-    }
-    let halo = config.halo_config().ok_or_else(|| {
-        validation([("halo.url".to_owned(), "enter your Halo address".to_owned())].into())
-    })?;
-    let secret = match extras.secret {
-        Some(s) => halo_api::ClientSecret::new(s),
-        None => app_core::credentials::client_secret(&halo, &Env::process()).await?,
-    };
-    Ok(app_core::build_client(&halo, secret)?)
+#[derive(Debug, Serialize)]
+pub struct TemplatePreview {
+    pub title: String,
+    pub body: String,
 }
 
+#[derive(Debug, Serialize)]
+pub struct WebhookToken {
+    pub url: String,
+    pub token_stored: bool,
+}
+
+/// The form's secret, else the one stored for the form's Halo.
+async fn secret_for(config: &Config, typed: Option<String>) -> CommandResult<Option<ClientSecret>> {
+    if let Some(s) = typed {
+        return Ok(Some(ClientSecret::new(s)));
+    }
+    let Some(halo) = config.halo_config() else {
+        return Ok(None);
+    };
+    match app_core::credentials::client_secret(&halo, &Env::process()).await {
+        Ok(secret) => Ok(Some(secret)),
+        Err(app_core::AppError::NoSecret) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Checks the form against Halo without saving it (app-core's report says
+/// what is wrong and how to fix it, or what works).
 #[tauri::command]
-pub async fn test_connection(form: Value) -> CommandResult<ConnectionReport> {
-    let halo = client_for(form).await?;
-    let mut report = ConnectionReport {
-        ok: true,
-        problems: Vec::new(),
-        agent: None,
-        teams: Vec::new(),
-        closed_statuses: Vec::new(),
-        budget: String::new(),
-    };
-    let fail = |report: &mut ConnectionReport, what: &str, e: halo_api::HaloError| {
-        report.ok = false;
-        report.problems.push(Problem {
-            what: what.to_owned(),
-            fix: e.to_string(),
-        });
-    };
-    match halo.me().await {
-        Ok(me) => report.agent = me.name,
-        Err(e) => fail(&mut report, "signing in as your agent", e),
-    }
-    if report.ok {
-        match halo.teams().await {
-            Ok(teams) => report.teams = teams.into_iter().filter_map(|t| t.name).collect(),
-            Err(e) => fail(&mut report, "reading the teams (all:teams)", e),
-        }
-        match halo.status_catalog(&[]).await {
-            Ok(c) => {
-                report.closed_statuses = c
-                    .closed_ids()
-                    .iter()
-                    .filter_map(|id| c.name(*id).map(str::to_owned))
-                    .collect();
-            }
-            Err(e) => fail(&mut report, "reading the ticket statuses", e),
-        }
-    }
-    report.budget = halo.budget().to_string();
-    Ok(report)
+pub async fn test_connection(form: Value) -> CommandResult<app_core::ConnectionReport> {
+    let (config, extras) = split_form(form)?;
+    let secret = secret_for(&config, extras.secret).await?;
+    Ok(app_core::test_connection(&config, secret).await)
 }
 
 #[tauri::command]
 pub async fn list_teams(form: Value) -> CommandResult<Vec<TeamChoice>> {
-    let halo = client_for(form).await?;
-    let teams = halo.teams().await.map_err(app_core::AppError::from)?;
+    let (config, extras) = split_form(form)?;
+    let halo = config.halo_config().ok_or_else(|| {
+        validation([("halo.url".to_owned(), "enter your Halo address".to_owned())].into())
+    })?;
+    let secret = secret_for(&config, extras.secret)
+        .await?
+        .ok_or(app_core::AppError::NoSecret)?;
+    let client = app_core::build_client(&halo, secret)?;
+    let teams = client.teams().await.map_err(app_core::AppError::from)?;
     Ok(teams
         .into_iter()
         .filter_map(|t| {
@@ -268,27 +240,58 @@ pub async fn list_teams(form: Value) -> CommandResult<Vec<TeamChoice>> {
         .collect())
 }
 
+/// The form's templates rendered on a made-up ticket.
 #[tauri::command]
-pub async fn preview_template(form: Value) -> CommandResult<Value> {
-    let _ = split_form(form)?;
-    Err(not_yet("the template preview"))
+pub async fn preview_template(form: Value) -> CommandResult<TemplatePreview> {
+    let (config, _) = split_form(form)?;
+    let sample: BTreeMap<&str, String> = [
+        ("id", "1234"),
+        ("summary", "Email server not responding"),
+        (
+            "details",
+            "Nobody in the Leeds office can send or receive mail since 9:10.",
+        ),
+        ("priority", "P1 Critical"),
+        ("status", "New"),
+        ("team", "Service Desk"),
+        ("agent", "Unassigned"),
+        ("client_name", "Contoso Ltd"),
+        ("site_name", "Leeds"),
+        ("user_name", "Alex Smith"),
+        ("tickettype", "Incident"),
+        ("age", "5 min"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_owned()))
+    .collect();
+    Ok(TemplatePreview {
+        title: config.templates.title(&sample),
+        body: config.templates.body(&sample),
+    })
 }
 
+/// A new random webhook token in the keyring (the old one stops working).
 #[tauri::command]
-pub async fn regenerate_webhook_token() -> CommandResult<Value> {
-    Err(not_yet("generating a webhook token"))
+pub async fn regenerate_webhook_token() -> CommandResult<WebhookToken> {
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| CommandError::internal(format!("no random numbers from the system ({e})")))?;
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    app_core::credentials::store_webhook_token(token.clone()).await?;
+    let config = blocking(|| Ok(load_config()?.file)).await?;
+    Ok(WebhookToken {
+        url: app_core::webhook_setup(&config, Some(&token)).url,
+        token_stored: true,
+    })
 }
 
+/// What to paste into Halo: the URL, the custom-integration body and the
+/// runbook events (app-core's text).
 #[tauri::command]
-pub async fn webhook_setup() -> CommandResult<Value> {
-    Err(not_yet("the webhook set-up text"))
-}
-
-fn not_yet(what: &str) -> CommandError {
-    CommandError::new(
-        ErrorKind::Internal,
-        format!("{what} is not in this build yet: use `halo-notifier-cli` for it"),
-    )
+pub async fn webhook_setup() -> CommandResult<app_core::WebhookSetup> {
+    let config = blocking(|| Ok(load_config()?.file)).await?;
+    let token = app_core::credentials::webhook_token(&Env::process()).await?;
+    Ok(app_core::webhook_setup(&config, token.as_deref()))
 }
 
 #[tauri::command]
@@ -334,7 +337,9 @@ mod tests {
 
     #[test]
     fn an_unknown_field_is_refused_rather_than_dropped() {
-        let err = split_form(json!({ "halo": { "password": "x" } })).expect_err("refused");
+        let Err(err) = split_form(json!({ "halo": { "password": "x" } })) else {
+            panic!("a field the config does not have was accepted");
+        };
         assert_eq!(err.kind, ErrorKind::Validation);
     }
 }

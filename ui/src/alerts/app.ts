@@ -18,8 +18,9 @@ export const AGE_REFRESH_MS = 30_000;
 
 export interface AlertsOptions {
   now?: () => Date;
-  /** The page's query string (`?ticket=ID` opens that alert). */
+  /** The page's query string and hash (`?ticket=ID` or `#ticket=ID` opens that alert). */
   search?: string;
+  hash?: string;
   /** Set to false in tests that drive the clock themselves. */
   timers?: boolean;
 }
@@ -38,6 +39,7 @@ export class AlertsApp {
   private notice = "";
   readonly now: () => Date;
   private search: string;
+  private hash: string;
 
   constructor(
     private doc: Document,
@@ -46,6 +48,7 @@ export class AlertsApp {
   ) {
     this.now = options.now ?? (() => new Date());
     this.search = options.search ?? "";
+    this.hash = options.hash ?? "";
     this.detail = new DetailView(byTestId("alert-detail", doc), {
       backend,
       now: this.now,
@@ -67,9 +70,10 @@ export class AlertsApp {
     );
     await Promise.all([this.reload(), this.loadStatus()]);
     byTestId("mock-badge", this.doc).hidden = this.backend.name !== "mock";
-    // A window opened for one alert (`alerts.html?ticket=ID`) shows it at once,
+    // A window opened for one alert (`alerts.html#ticket=ID`) shows it at once,
     // even if the shell's focus-alert event came before the page listened.
-    const ticket = Number(new URLSearchParams(this.search).get("ticket"));
+    const param = (text: string) => new URLSearchParams(text.replace(/^[?#]/, "")).get("ticket");
+    const ticket = Number(param(this.search) ?? param(this.hash));
     if (Number.isInteger(ticket) && ticket > 0) await this.openDetail(ticket);
   }
 
@@ -212,10 +216,9 @@ export class AlertsApp {
     byTestId("demo-banner", d).hidden = status.mode !== "demo";
     const intake = byTestId("intake-status", d);
     if (!status.intake.ok) {
-      const since = status.intake.last_poll_at
-        ? ` (last good contact ${ageText(status.intake.last_poll_at, this.now())} ago)`
-        : "";
-      intake.textContent = `Not receiving tickets: ${plain(status.intake.problem, 500) || "Halo cannot be reached"}${since.replace("just now ago", "just now")}`;
+      const age = status.intake.last_poll_at ? ageText(status.intake.last_poll_at, this.now()) : null;
+      const since = age === null ? "" : age === "just now" ? " (last poll just now)" : ` (last poll ${age} ago)`;
+      intake.textContent = `Not receiving tickets: ${plain(status.intake.problem, 500) || "Halo cannot be reached"}${since}`;
       intake.hidden = false;
     } else {
       intake.textContent = "";
@@ -246,6 +249,7 @@ export class AlertsApp {
     this.doc.querySelectorAll<HTMLElement>("[data-since]").forEach((el) => {
       el.textContent = ageText(el.dataset.since, now);
     });
+    this.detail.refreshTimes();
   }
 
   // ---- actions and detail ----

@@ -45,6 +45,7 @@ export class DetailView {
   private detail: AlertDetail | null = null;
   private statuses: ClosedStatus[] | null = null;
   private closeForm: HTMLFormElement | null = null;
+  private shownJson = "";
 
   constructor(
     root: HTMLElement,
@@ -74,6 +75,13 @@ export class DetailView {
   }
 
   show(detail: AlertDetail): void {
+    // Live reloads come for any alert's change: leave this one alone (and
+    // whatever the user is typing in it) unless it changed.
+    const json = JSON.stringify(detail);
+    if (json === this.shownJson && this.root.childElementCount > 0) return;
+    this.shownJson = json;
+    const sameTicket = this.detail?.alert.ticket_id === detail.alert.ticket_id;
+    const minutes = sameTicket ? (this.root.querySelector<HTMLInputElement>('[data-testid="snooze-custom-minutes"]')?.value ?? "") : "";
     // A live reload rebuilds the pane: keep keyboard focus on the same control.
     const active = this.root.ownerDocument.activeElement;
     const focusId = active && this.root.contains(active) ? active.getAttribute("data-testid") : null;
@@ -100,7 +108,16 @@ export class DetailView {
     });
     back.addEventListener("click", () => this.host.close());
 
-    const body = h("div", { class: "ticket-details", "data-testid": "detail-body", dir: "auto" });
+    // Focusable, so keyboard users can scroll long details (WebKit does not
+    // make scroll containers focusable by itself).
+    const body = h("div", {
+      class: "ticket-details",
+      "data-testid": "detail-body",
+      dir: "auto",
+      tabindex: "0",
+      role: "region",
+      "aria-label": "Ticket details",
+    });
     renderDetails(body, detail.detailsHtml, a.ticket.details_text, () => void this.run("open", () => this.host.backend.openInHalo(a.ticket_id)));
 
     this.root.replaceChildren(
@@ -115,11 +132,24 @@ export class DetailView {
       this.timeline(detail),
     );
     if (!savedForm) this.closeForm = null;
+    const custom = this.root.querySelector<HTMLInputElement>('[data-testid="snooze-custom-minutes"]');
+    if (custom) custom.value = minutes;
     if (focusId) {
       const again = this.root.querySelector<HTMLElement>(`[data-testid="${focusId}"]`);
       if (again && !(again as HTMLButtonElement).disabled) again.focus();
       else this.focusTitle();
     }
+  }
+
+  /** The clock moved on: "next reminder in 5 min" and the like. */
+  refreshTimes(): void {
+    const a = this.detail?.alert;
+    if (!a || this.root.childElementCount === 0) return;
+    const now = this.host.now();
+    const state = this.root.querySelector('[data-testid="detail-state"]');
+    if (state) state.textContent = stateLine(a, now);
+    const next = this.root.querySelector('[data-testid="field-next"] dd');
+    if (next) next.textContent = nextText(a, now);
   }
 
   focusTitle(): void {
@@ -251,7 +281,10 @@ export class DetailView {
     const select = h("select", { id: "close-status", "data-testid": "close-status", required: true });
     select.append(h("option", { value: "", text: "Choose a closing status…" }));
     for (const s of statuses) select.append(h("option", { value: String(s.id), text: plain(s.name, 100) }));
-    if (statuses.length === 1) select.value = String(statuses[0]?.id);
+    // Start on Halo's usual "Closed" (else the first closed status): the
+    // confirmation step names the status before anything is sent.
+    const usual = statuses.find((s) => s.name.trim().toLowerCase() === "closed") ?? statuses[0];
+    if (usual) select.value = String(usual.id);
     const note = h("textarea", { id: "close-note", "data-testid": "close-note", rows: "3", maxlength: "10000", placeholder: "What was done (added to the ticket as a note)" });
     const edit = h(
       "div",
@@ -369,7 +402,7 @@ export class DetailView {
     row("escalation", "Escalation", escalationText(a));
     row("age", "Age", ageElement(a, now, "detail-age"));
     row("raised", "Raised", clockText(a.created_at));
-    row("next", "Next notification", a.next_notification_at ? `${untilText(a.next_notification_at, now)} (${clockText(a.next_notification_at)})` : "");
+    row("next", "Next notification", nextText(a, now));
     row("updated", "Ticket updated", clockText(t.last_update));
     return dl;
   }
@@ -395,6 +428,10 @@ export class DetailView {
 
 function errorLine(name: string): HTMLElement {
   return h("p", { class: "action-error", "data-testid": `error-${name}`, role: "alert", hidden: true });
+}
+
+function nextText(a: AlertView, now: Date): string {
+  return a.next_notification_at ? `${untilText(a.next_notification_at, now)} (${clockText(a.next_notification_at)})` : "";
 }
 
 function stateLine(a: AlertView, now: Date): string {

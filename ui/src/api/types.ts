@@ -55,7 +55,8 @@ export interface AlertView {
   next_notification_at: string | null;
   link: string;
   ticket: TicketSnapshot;
-  escalation: Escalation | null;
+  /** Where the alert is on its escalation ladder, when the app sends it. */
+  escalation?: Escalation | null;
 }
 
 export interface AlertList {
@@ -173,15 +174,16 @@ export interface DutySchedule {
 }
 
 export interface SettingsForm {
+  // Optional keys may be missing (the app leaves unset ones out) or null.
   halo: {
-    url: string | null;
-    tenant: string | null;
-    client_id: string | null;
-    scope: string | null;
-    auth_server: string | null;
+    url?: string | null;
+    tenant?: string | null;
+    client_id?: string | null;
+    scope?: string | null;
+    auth_server?: string | null;
     allow_insecure_http: boolean;
     closed_status_ids: number[];
-    display_name: string | null;
+    display_name?: string | null;
     /** Write-only: set to store a new secret in the OS keyring; never returned. */
     secret: string | null;
     secret_stored: boolean;
@@ -206,23 +208,26 @@ export interface SettingsForm {
     ticket_types: number[];
     clients: string[];
     sites: string[];
-    summary_regex: string | null;
-    client_regex: string | null;
-    exclude_summary_regex: string | null;
+    summary_regex?: string | null;
+    client_regex?: string | null;
+    exclude_summary_regex?: string | null;
   };
   acknowledge: { take: boolean; note: boolean };
   webhook: {
     enabled: boolean;
     bind: string;
     allow_remote: boolean;
+    /** The address Halo uses when it reaches this machine through a proxy. */
+    public_url?: string | null;
     token_stored: boolean;
   };
-  escalation: PolicySet | null;
-  schedule: DutySchedule | null;
+  escalation?: PolicySet | null;
+  schedule?: DutySchedule | null;
   grouping: { enabled: boolean; threshold: number; window: string };
   templates: { title: string; body: string; summary_title: string };
   log: { retention_days: number };
   start_at_login: boolean;
+  /** Read-only: the app runs the demo while no Halo is configured. */
   demo: boolean;
 }
 

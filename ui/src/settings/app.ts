@@ -207,8 +207,7 @@ export class SettingsApp {
       b.field("halo.url", "Halo address", "optional-text", {
         type: "url",
         placeholder: "https://yourcompany.halopsa.com",
-        help: "Your Halo web address, as in the browser.",
-        required: !this.form.demo,
+        help: "Your Halo web address, as in the browser. Empty: the app runs its demo.",
       }),
       b.field("halo.tenant", "Tenant", "optional-text", { help: "For Halo-hosted instances; leave empty on-premise." }),
       b.field("halo.client_id", "Client ID", "optional-text", { placeholder: "00000000-0000-0000-0000-000000000000" }),
@@ -233,8 +232,11 @@ export class SettingsApp {
     out.replaceChildren(h("p", { text: "Testing…" }));
     try {
       renderReport(out, await this.backend.testConnection(formForSave(this.form)));
-    } catch (e) {
-      out.replaceChildren(h("p", { class: "action-error", "data-testid": "connection-error", role: "alert", text: toCommandError(e).message }));
+    } catch (raw) {
+      const e = toCommandError(raw);
+      out.replaceChildren(h("p", { class: "action-error", "data-testid": "connection-error", role: "alert", text: e.message }));
+      // "Enter your Halo address" and the like belong next to the field too.
+      if (e.fields) placeErrors(byTestId("settings-form", this.doc), e.fields);
     } finally {
       button.disabled = false;
     }
@@ -252,9 +254,11 @@ export class SettingsApp {
       try {
         this.teams = await this.backend.listTeams(formForSave(this.form));
         this.renderTeams(teamBox);
-      } catch (e) {
-        loadError.textContent = toCommandError(e).message;
+      } catch (raw) {
+        const e = toCommandError(raw);
+        loadError.textContent = e.message;
         loadError.hidden = false;
+        if (e.fields) placeErrors(byTestId("settings-form", this.doc), e.fields);
       } finally {
         load.disabled = false;
       }
@@ -454,7 +458,7 @@ export class SettingsApp {
   }
 
   private scheduleSection(): HTMLElement {
-    const s = this.form.schedule;
+    const s = this.form.schedule ?? null;
     const on = h("input", { type: "checkbox", id: "schedule-on", "data-testid": "schedule-enabled" });
     on.checked = s !== null;
     on.addEventListener("change", () => {
@@ -614,6 +618,11 @@ export class SettingsApp {
       b.field("webhook.enabled", "Receive Halo webhooks", "bool"),
       b.field("webhook.bind", "Listen on (address:port)", "text", { placeholder: "127.0.0.1:8787" }),
       b.field("webhook.allow_remote", "Allow other machines (put TLS in front)", "bool"),
+      b.field("webhook.public_url", "Public address (optional)", "optional-text", {
+        type: "url",
+        placeholder: "https://notifier.example.com",
+        help: "Only if Halo reaches this machine through a proxy or tunnel: the URL given to Halo starts with it.",
+      }),
       status,
       h("div", { class: "row-actions" }, regen),
       confirm,
@@ -677,11 +686,12 @@ export class SettingsApp {
       "General",
       null,
       b.field("start_at_login", "Start Halo Notifier when I log in", "bool"),
-      b.field("demo", "Demo mode (simulated tickets, no Halo needed)", "bool", {
-        onChange: () => {
-          const url = this.doc.querySelector<HTMLElement>('label[for="f-halo-url"] .required');
-          if (url) url.hidden = this.form.demo;
-        },
+      h("p", {
+        class: "demo-status",
+        "data-testid": "demo-status",
+        text: this.form.demo
+          ? "Demo mode is on: no Halo is configured, so tickets come from the built-in simulator. Fill in the Halo connection above and save to use your Halo."
+          : "Demo mode is off: the app watches your Halo. To go back to the demo, clear the Halo address and save.",
       }),
       b.field("log.retention_days", "Keep the inbound log for (days)", "int"),
       h("p", {}, logs),

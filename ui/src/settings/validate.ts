@@ -63,8 +63,10 @@ export function validateSettings(form: SettingsForm): FieldErrors {
     if (!h.secret_stored && !h.secret?.trim()) {
       errors["halo.secret"] = "Required: paste the API application's client secret (it is kept in the OS keyring)";
     }
-  } else if (!form.demo) {
-    errors["halo.url"] = "Enter your Halo address, or turn demo mode on";
+  }
+  if (form.webhook.public_url?.trim()) {
+    const problem = checkHaloUrl(form.webhook.public_url, true);
+    if (problem) errors["webhook.public_url"] = problem.replace("Halo", "the public");
   }
   if (h.auth_server?.trim()) {
     const problem = checkHaloUrl(h.auth_server, h.allow_insecure_http);

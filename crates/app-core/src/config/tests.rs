@@ -207,3 +207,29 @@ fn a_save_that_cannot_replace_the_file_leaves_nothing_behind() {
     assert_eq!(names, vec![std::ffi::OsString::from("config.toml")]);
     assert!(path.join("keep").exists());
 }
+
+#[test]
+fn absurd_durations_are_refused_with_their_line_never_a_panic() {
+    let e = error("[watch]\npoll_interval = \"100000000d\"\n");
+    assert!(e.starts_with("/etc/hn.toml:2: watch.poll_interval:"), "{e}");
+    assert!(e.contains("too long: at most 1h"), "{e}");
+    let e = error("[watch]\nreconcile_every = \"5000000000000d\"\n");
+    assert!(e.starts_with("/etc/hn.toml:2: watch.reconcile_every:"), "{e}");
+    let e = error("[watch]\noverlap = \"30d\"\n");
+    assert!(e.starts_with("/etc/hn.toml:2: watch.overlap:"), "{e}");
+    let e = error("[log]\nretention_days = 4294967295\n");
+    assert!(e.starts_with("/etc/hn.toml:2: log.retention_days:"), "{e}");
+    // Beyond what a duration can hold at all: the parser's own message.
+    let e = error("[watch]\npoll_interval = \"99999999999999999999999d\"\n");
+    assert!(e.contains("watch.poll_interval"), "{e}");
+}
+
+#[test]
+fn command_durations_beyond_the_limit_are_refused() {
+    let e = command_duration("snooze", "100000000d", Limits::MAX_SNOOZE).unwrap_err();
+    assert!(e.to_string().contains("too long: at most 30d"), "{e}");
+    assert_eq!(
+        command_duration("snooze", "15m", Limits::MAX_SNOOZE).unwrap(),
+        Duration::from_secs(900)
+    );
+}
