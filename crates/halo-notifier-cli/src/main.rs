@@ -131,8 +131,9 @@ fn main() -> ExitCode {
 
 /// Logs go to stderr (stdout carries the JSON lines); `RUST_LOG` tunes them.
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,halo_notifier_cli=info"));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("warn,halo_notifier_cli=info,app_core=info")
+    });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -145,10 +145,7 @@ fn absurd_snooze_pause_and_since_are_refused_with_a_message_not_a_crash() {
         &["stats", "--since", "100000000d"][..],
         &["run", "--generate-every", "100000000d"][..],
     ] {
-        let out = unconfigured(home.path())
-            .args(args)
-            .output()
-            .expect("runs");
+        let out = unconfigured(home.path()).args(args).output().expect("runs");
         let said = text(&out);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {said}");
         assert!(said.contains("too long"), "{args:?}: {said}");

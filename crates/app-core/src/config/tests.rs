@@ -214,7 +214,10 @@ fn absurd_durations_are_refused_with_their_line_never_a_panic() {
     assert!(e.starts_with("/etc/hn.toml:2: watch.poll_interval:"), "{e}");
     assert!(e.contains("too long: at most 1h"), "{e}");
     let e = error("[watch]\nreconcile_every = \"5000000000000d\"\n");
-    assert!(e.starts_with("/etc/hn.toml:2: watch.reconcile_every:"), "{e}");
+    assert!(
+        e.starts_with("/etc/hn.toml:2: watch.reconcile_every:"),
+        "{e}"
+    );
     let e = error("[watch]\noverlap = \"30d\"\n");
     assert!(e.starts_with("/etc/hn.toml:2: watch.overlap:"), "{e}");
     let e = error("[log]\nretention_days = 4294967295\n");
