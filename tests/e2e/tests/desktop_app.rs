@@ -187,10 +187,16 @@ async fn a_new_ticket_notifies_through_dunst_and_shows_in_the_alerts_window() {
         .expect("alert in the window");
     s.screenshot("alerts").expect("screenshot");
     open_detail(&s, id).await.expect("open the alert");
-    s.window
-        .wait_text("detail-body", "smoking")
-        .await
-        .expect("the ticket's details in the detail view");
+    if let Err(e) = s.window.wait_text("detail-body", "smoking").await {
+        let shown = s
+            .window
+            .script(&format!(
+                "const d = document.querySelector('{}'); return d ? d.innerText : null",
+                testid("alert-detail").replace('\'', "\\'")
+            ))
+            .await;
+        panic!("the ticket's details in the detail view: {e:#}; the detail shows {shown:?}");
+    }
     s.screenshot("alert-detail").expect("screenshot");
     s.end().await;
 }
