@@ -25,17 +25,27 @@ apt_install() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@"
 }
+
+missing_packages() {
+  local pkg
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || echo "$pkg"
+  done
+}
 apt_install "${need_apt[@]}"
 
 # A throw-away desktop session for the tests that need one (see
 # scripts/desktop-session.sh): D-Bus, X display, notification daemon,
-# Secret Service and a client to inspect it.
+# Secret Service and a client to inspect it; WebKitWebDriver for the
+# end-to-end tests of the windows; ImageMagick for their screenshots.
 install_desktop_test_tools() {
-  local need=() pkg
-  for pkg in dbus xvfb xauth dunst gnome-keyring libsecret-tools; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
-  done
+  local need
+  mapfile -t need < <(missing_packages dbus xvfb xauth dunst gnome-keyring libsecret-tools \
+    webkit2gtk-driver imagemagick x11-utils)
   apt_install "${need[@]}"
+  if ! command -v tauri-driver >/dev/null && [[ ! -x ${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver ]]; then
+    cargo install tauri-driver --locked
+  fi
 }
 
 # The windows' pages: the app embeds ui/dist when it compiles (so cargo

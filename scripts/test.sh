@@ -2,14 +2,37 @@
 # Runs every check: formatting, lints, and all tests (unit, property and
 # integration tests against the Halo simulator over real HTTP), then the
 # tests that need a desktop (notifications through dunst, secrets in GNOME
-# Keyring) inside a throw-away desktop session.
+# Keyring, the app's real windows through WebDriver) inside a throw-away
+# desktop session; then builds the .deb, installs it with apt, starts the
+# installed app and removes it again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 install_desktop_test_tools
 
+step() { echo; echo "== $* ($(date -u +%H:%M:%S))"; }
+
+# (setup.sh has built the windows' pages, which the app embeds.)
+if [[ -f ui/package.json ]]; then
+  step "ui: unit tests"
+  (cd ui && npm test)
+fi
+
+step "format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "tests"
 cargo test --workspace --all-targets --locked
+
+step "desktop tests (dunst, GNOME Keyring, the app's windows through WebDriver)"
+# The end-to-end tests start the app binary themselves.
+cargo build --locked -p bare-tray
+if [[ -d src-tauri ]]; then cargo build --locked -p halo-notifier; fi
 # The tests marked `#[ignore = "needs a desktop session"]`.
 scripts/desktop-session.sh cargo test --workspace --tests --locked -- --ignored
+
+if [[ -d src-tauri ]]; then
+  step "the .deb: build, install with apt, start, remove"
+  bash scripts/check-deb.sh
+fi
