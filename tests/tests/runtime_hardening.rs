@@ -1,6 +1,7 @@
 //! The running engine when things go wrong around it: a notification daemon
 //! that hangs, a desktop clock ahead of Halo's, repeated and batched webhook
-//! bodies, and closing a ticket as a chosen closed status.
+//! bodies, closing a ticket as a chosen closed status, and a database that
+//! fails right after a webhook event is stored.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -91,6 +92,17 @@ async fn start(
     clock: halo_api::SharedClock,
     notifier: Arc<dyn Notifier>,
 ) -> Running {
+    let store = Store::open_in_memory().expect("store");
+    start_over(store, seed_tickets, settings_for, clock, notifier).await
+}
+
+async fn start_over(
+    store: Store,
+    seed_tickets: usize,
+    settings_for: impl FnOnce(&str, &halo_sim::SimHandle) -> EngineSettings,
+    clock: halo_api::SharedClock,
+    notifier: Arc<dyn Notifier>,
+) -> Running {
     let sim = halo_sim::start(SimConfig {
         seed_tickets,
         ..SimConfig::default()
@@ -99,11 +111,7 @@ async fn start(
     .expect("simulator starts");
     let halo = Arc::new(client_for(&sim.base_url()));
     let instance = halo.settings().instance.web().to_string();
-    let engine = Engine::new(
-        Store::open_in_memory().expect("store"),
-        settings_for(&instance, &sim),
-    )
-    .expect("engine opens");
+    let engine = Engine::new(store, settings_for(&instance, &sim)).expect("engine opens");
     let handle = EngineHandle::new(engine, clock, notifier, Some(halo));
     let mut events = handle.subscribe();
     handle.start();
@@ -373,6 +381,78 @@ async fn a_write_refused_for_credentials_waits_for_the_user_then_goes_through() 
         .filter(|n| n.contains("Acknowledged by Alex Tech"))
         .collect();
     assert_eq!(notes.len(), 1, "{notes:?}");
+    run.handle.shutdown();
+    run.receiver.shutdown().await;
+}
+
+/// The database refuses what comes after a webhook event is stored (here:
+/// recording its first notification, as a busy or full disk would): the
+/// sender is told the event was taken, not asked to retry it, the timer
+/// shows the notification once it can, and a redelivery is a duplicate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_webhook_event_is_accepted_when_its_first_notification_cannot_be_recorded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("alerts.sqlite");
+    let recorder = Recorder::default();
+    let run = start_over(
+        Store::open(&path).expect("store"),
+        0,
+        |i, _| settings(i),
+        Arc::new(halo_api::SystemClock),
+        Arc::new(recorder.clone()),
+    )
+    .await;
+    // Another connection makes every "notified" timeline entry fail: the
+    // event's own transaction commits, the step after it does not.
+    let other = rusqlite::Connection::open(&path).expect("second connection");
+    other.busy_timeout(PATIENCE).expect("busy timeout");
+    other
+        .execute_batch(
+            "CREATE TRIGGER fail_notified BEFORE INSERT ON alert_timeline
+             WHEN NEW.kind = 'notified'
+             BEGIN SELECT RAISE(ABORT, 'disk I/O error (injected)'); END;",
+        )
+        .expect("trigger");
+    let id = run.sim.create_ticket(new_ticket("Core switch down"));
+    let body = format!(r#"{{"TicketID":{id},"Subject":"Core switch down","Status":"New"}}"#);
+    let status = post(&run.url, &body).await;
+    assert!(
+        (200..300).contains(&status),
+        "the event is stored, so the sender must not retry it: got {status}"
+    );
+    let alert = run
+        .handle
+        .alert_for_ticket(id.into())
+        .await
+        .expect("query")
+        .expect("the alert exists");
+    assert!(recorder.all().is_empty(), "nothing could be shown yet");
+    other
+        .execute_batch("DROP TRIGGER fail_notified;")
+        .expect("drop trigger");
+    // The timer shows what could not be recorded before.
+    recorder
+        .next(|n| n.kind == NotificationKind::Notification && n.ticket_id == Some(id.into()))
+        .await;
+    // The sender delivers again anyway: a duplicate, not a second alert.
+    assert_eq!(post(&run.url, &body).await, 200);
+    let log = run.handle.inbound_log(20).await.expect("log");
+    let outcomes: Vec<InboundOutcome> = log
+        .iter()
+        .filter(|r| r.ticket_id == Some(id.into()))
+        .map(|r| r.outcome)
+        .collect();
+    assert_eq!(
+        outcomes,
+        vec![InboundOutcome::Duplicate, InboundOutcome::Created]
+    );
+    let again = run
+        .handle
+        .alert_for_ticket(id.into())
+        .await
+        .expect("query")
+        .expect("the alert exists");
+    assert_eq!(again.alert_id, alert.alert_id, "one alert for the ticket");
     run.handle.shutdown();
     run.receiver.shutdown().await;
 }
