@@ -847,3 +847,82 @@ fn a_flood_summary_survives_a_busy_database() {
         .expect("the summary was kept for the next try");
     assert_eq!(summary.ticket_ids.len(), 3);
 }
+
+/// The transaction recording a flood decision fails after the grouper has
+/// decided (the database refuses the "held for a summary" entry): the
+/// grouper keeps its state from before, so the retry holds that ticket once
+/// and the summary names each held ticket once.
+#[test]
+fn a_grouping_decision_whose_transaction_fails_is_not_remembered() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("alerts.sqlite");
+    let mut engine = engine_over(
+        Store::open(&path).unwrap(),
+        EngineSettings {
+            grouping: Some(GroupingRule {
+                threshold: 3,
+                window: HumanDuration::from_mins(2),
+            }),
+            ..settings()
+        },
+    );
+    let at = |id: i32| t0() + chrono::Duration::seconds(i64::from(id));
+    for id in 1..=3 {
+        engine
+            .ingest(&polled(ticket(id, 3, None, at(id)), at(id)), at(id))
+            .unwrap();
+    }
+    // Another connection makes recording a "held for a summary" decision
+    // fail, as a full or failing disk would, after the grouper decided.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.busy_timeout(Duration::from_secs(10)).unwrap();
+    other
+        .execute_batch(
+            "CREATE TRIGGER fail_summarised BEFORE INSERT ON alert_timeline
+             WHEN NEW.kind = 'summarised'
+             BEGIN SELECT RAISE(ABORT, 'disk I/O error (injected)'); END;",
+        )
+        .unwrap();
+    // Ticket 4 is stored; holding it for the summary fails, on intake and
+    // on the timer's next try alike.
+    engine
+        .ingest(&polled(ticket(4, 3, None, at(4)), at(4)), at(4))
+        .unwrap();
+    assert!(
+        engine.fire_due(at(4)).is_err(),
+        "the decision could not be recorded"
+    );
+    other
+        .execute_batch("DROP TRIGGER fail_summarised;")
+        .unwrap();
+    assert!(
+        engine.fire_due(at(4)).unwrap().notifications.is_empty(),
+        "ticket 4 is held"
+    );
+    for id in 5..=6 {
+        engine
+            .ingest(&polled(ticket(id, 3, None, at(id)), at(id)), at(id))
+            .unwrap();
+    }
+    let flush = engine.next_wake().unwrap().unwrap();
+    let effects = engine.fire_due(flush).unwrap();
+    let summaries: Vec<_> = effects
+        .notifications
+        .iter()
+        .filter(|n| n.kind == NotificationKind::Summary)
+        .collect();
+    assert_eq!(summaries.len(), 1, "one summary: {summaries:#?}");
+    let mut held = summaries[0].ticket_ids.clone();
+    held.sort_unstable();
+    assert_eq!(held, vec![4, 5, 6], "each held ticket once");
+    let holds = engine
+        .timeline(4)
+        .unwrap()
+        .into_iter()
+        .filter(|r| {
+            r.kind == alert_store::TimelineKind::Summarised
+                && r.detail.starts_with("held for a summary")
+        })
+        .count();
+    assert_eq!(holds, 1, "ticket 4 held once");
+}
