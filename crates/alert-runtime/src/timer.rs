@@ -9,10 +9,15 @@ use crate::handle::{EngineHandle, alert_events};
 /// Longest the timer sleeps with nothing due: changes made by another
 /// process (the CLI acting on the same database) are seen within this.
 const IDLE_RECHECK: Duration = Duration::from_secs(30);
+/// After a failed turn (disk full, database broken) the due cursor is still
+/// due: wait before retrying instead of spinning, doubling up to a minute.
+const RETRY_FIRST: Duration = Duration::from_secs(1);
+const RETRY_MAX: Duration = Duration::from_secs(60);
 
 pub(crate) async fn run(handle: EngineHandle) {
     let mut shutdown = handle.shutdown_receiver();
     let mut last_housekeeping = handle.now();
+    let mut failures: u32 = 0;
     loop {
         let now = handle.now();
         let housekeeping = now - last_housekeeping > chrono::Duration::hours(1);
@@ -38,12 +43,25 @@ pub(crate) async fn run(handle: EngineHandle) {
             .await;
         let next = match turn {
             Ok((fired, next)) => {
+                let next = next.unwrap_or(None);
                 match fired {
-                    Ok((effects, views)) if !effects.is_empty() => handle.dispatch(effects, views),
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(error = %e, "escalation timer"),
+                    Ok((effects, views)) => {
+                        failures = 0;
+                        if !effects.is_empty() {
+                            handle.dispatch(effects, views);
+                        }
+                        next
+                    }
+                    Err(e) => {
+                        failures = failures.saturating_add(1);
+                        let wait = halo_api::backoff::exponential(RETRY_FIRST, RETRY_MAX, failures);
+                        tracing::error!(error = %e, retry_in = ?wait, "escalation timer");
+                        let retry_at = handle.now()
+                            + chrono::Duration::from_std(wait)
+                                .unwrap_or(chrono::Duration::seconds(60));
+                        Some(next.map_or(retry_at, |at| at.max(retry_at)))
+                    }
                 }
-                next.unwrap_or(None)
             }
             Err(_) => return,
         };
