@@ -94,7 +94,15 @@ mod tests {
             .spawn()
             .expect("sleep runs");
         let me = std::process::id();
-        assert_eq!(children_named(me, "sleep"), vec![child.id()]);
+        // Just after spawn the kernel may still show the child with our own
+        // command line (exec not finished): look until it shows as `sleep`.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut found = children_named(me, "sleep");
+        while found.is_empty() && std::time::Instant::now() < deadline {
+            std::thread::yield_now();
+            found = children_named(me, "sleep");
+        }
+        assert_eq!(found, vec![child.id()]);
         assert!(children_named(me, "WebKitNetworkProcess").is_empty());
         let _ = child.kill();
         let _ = child.wait();
