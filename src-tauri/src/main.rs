@@ -50,6 +50,7 @@ fn main() {
             None,
         ))
         .manage(state::AppState::default())
+        .manage(tray::ShownTray::default())
         .invoke_handler(commands::handler())
         .on_window_event(|window, event| {
             if let WindowEvent::Destroyed = event {

@@ -2,6 +2,8 @@
 //! the menu lists the newest waiting alerts and the everyday actions. Menu
 //! clicks run on the main thread, so each hands its work to the runtime.
 
+use std::sync::Mutex;
+
 use alert_engine::AlertView;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
@@ -11,6 +13,7 @@ use tauri::{AppHandle, Manager, Wry};
 use crate::pause_choice::PauseChoice;
 use crate::start_option::WindowKind;
 use crate::state::{AppState, AppStatus};
+use crate::tray_look::TrayLook;
 use crate::{status_feed, tray_look, windows};
 
 const TRAY_ID: &str = "halo-notifier";
@@ -24,7 +27,7 @@ pub fn create(app: &AppHandle) -> tauri::Result<TrayIcon> {
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(Image::from_bytes(look.icon)?)
         .tooltip("Halo Notifier — starting")
-        .menu(&menu(app, &[], None)?)
+        .menu(&menu(app, &MenuModel::default())?)
         .show_menu_on_left_click(false)
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
         .on_tray_icon_event(|tray, event| {
@@ -42,23 +45,93 @@ pub fn create(app: &AppHandle) -> tauri::Result<TrayIcon> {
         .build(app)
 }
 
-/// Gives the tray the look and menu of `status` with `newest` alerts.
+/// Gives the tray the look and menu of `status` with `newest` alerts. Each
+/// poll ends in a refresh, so only what changed is sent to the panel:
+/// rebuilding an unchanged menu every poll costs the idle app CPU (GTK
+/// and a D-Bus round to the tray host) for nothing.
 pub fn refresh(app: &AppHandle, status: &AppStatus, newest: &[AlertView]) -> tauri::Result<()> {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return Ok(());
     };
-    let look = tray_look::look(&status.tray_facts());
-    tray.set_icon(Some(Image::from_bytes(look.icon)?))?;
-    tray.set_tooltip(Some(&look.tooltip))?;
-    tray.set_menu(Some(menu(app, newest, Some(status))?))?;
+    let next = Shown {
+        look: tray_look::look(&status.tray_facts()),
+        menu: MenuModel::of(newest, Some(status)),
+    };
+    let shown = app.state::<ShownTray>();
+    let mut last = shown.0.lock().unwrap_or_else(|p| p.into_inner());
+    let changes = Changes::between(last.as_ref(), &next);
+    if changes.icon {
+        tray.set_icon(Some(Image::from_bytes(next.look.icon)?))?;
+    }
+    if changes.tooltip {
+        tray.set_tooltip(Some(&next.look.tooltip))?;
+    }
+    if changes.menu {
+        tray.set_menu(Some(menu(app, &next.menu)?))?;
+    }
+    *last = Some(next);
     Ok(())
 }
 
-fn menu(
-    app: &AppHandle,
-    newest: &[AlertView],
-    status: Option<&AppStatus>,
-) -> tauri::Result<Menu<Wry>> {
+/// What the tray last showed (managed state), so `refresh` sends only changes.
+#[derive(Default)]
+pub struct ShownTray(Mutex<Option<Shown>>);
+
+#[derive(Debug, Clone, PartialEq)]
+struct Shown {
+    look: TrayLook,
+    menu: MenuModel,
+}
+
+/// Everything the menu's items depend on.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct MenuModel {
+    /// (ticket id, label) of the newest waiting alerts.
+    alerts: Vec<(i64, String)>,
+    waiting: bool,
+    paused: bool,
+}
+
+impl MenuModel {
+    fn of(newest: &[AlertView], status: Option<&AppStatus>) -> Self {
+        MenuModel {
+            alerts: newest
+                .iter()
+                .take(MENU_ALERTS)
+                .map(|a| (a.ticket_id, alert_label(a)))
+                .collect(),
+            waiting: status.is_some_and(|s| s.open > 0),
+            paused: status.is_some_and(|s| s.paused_until.is_some()),
+        }
+    }
+}
+
+/// Which parts of the tray a refresh has to send.
+#[derive(Debug, PartialEq, Eq)]
+struct Changes {
+    icon: bool,
+    tooltip: bool,
+    menu: bool,
+}
+
+impl Changes {
+    fn between(last: Option<&Shown>, next: &Shown) -> Self {
+        match last {
+            None => Changes {
+                icon: true,
+                tooltip: true,
+                menu: true,
+            },
+            Some(last) => Changes {
+                icon: last.look.icon != next.look.icon,
+                tooltip: last.look.tooltip != next.look.tooltip,
+                menu: last.menu != next.menu,
+            },
+        }
+    }
+}
+
+fn menu(app: &AppHandle, model: &MenuModel) -> tauri::Result<Menu<Wry>> {
     let menu = Menu::new(app)?;
     menu.append(&MenuItem::with_id(
         app,
@@ -68,7 +141,7 @@ fn menu(
         None::<&str>,
     )?)?;
     menu.append(&PredefinedMenuItem::separator(app)?)?;
-    if newest.is_empty() {
+    if model.alerts.is_empty() {
         menu.append(&MenuItem::with_id(
             app,
             "none",
@@ -77,25 +150,23 @@ fn menu(
             None::<&str>,
         )?)?;
     }
-    for alert in newest.iter().take(MENU_ALERTS) {
+    for (ticket_id, label) in &model.alerts {
         menu.append(&MenuItem::with_id(
             app,
-            format!("{ALERT_PREFIX}{}", alert.ticket_id),
-            alert_label(alert),
+            format!("{ALERT_PREFIX}{ticket_id}"),
+            label,
             true,
             None::<&str>,
         )?)?;
     }
     menu.append(&PredefinedMenuItem::separator(app)?)?;
-    let waiting = status.is_some_and(|s| s.open > 0);
     menu.append(&MenuItem::with_id(
         app,
         "ack-all",
         "Acknowledge all",
-        waiting,
+        model.waiting,
         None::<&str>,
     )?)?;
-    let paused = status.is_some_and(|s| s.paused_until.is_some());
     let pause = Submenu::with_id(app, "pause", "Pause notifications", true)?;
     for (choice, label) in [
         (PauseChoice::HalfHour, "For 30 minutes"),
@@ -114,7 +185,7 @@ fn menu(
         app,
         PauseChoice::Resume.menu_id(),
         "Resume",
-        paused,
+        model.paused,
         None::<&str>,
     )?)?;
     menu.append(&pause)?;
@@ -217,6 +288,70 @@ mod tests {
             "ticket": { "ticket_id": 1234 }
         }))
         .expect("an alert view")
+    }
+
+    fn status(open: usize, polled_at: &str) -> AppStatus {
+        AppStatus {
+            mode: "live",
+            intake: alert_engine::IntakeStatus {
+                ok: true,
+                last_poll_at: Some(polled_at.parse().expect("a time")),
+                problem: None,
+                budget: "3 requests in the last 5 min".into(),
+            },
+            paused_until: None,
+            open,
+            critical: 0,
+            tray: "idle",
+        }
+    }
+
+    fn shown(status: &AppStatus, newest: &[AlertView]) -> Shown {
+        Shown {
+            look: tray_look::look(&status.tray_facts()),
+            menu: MenuModel::of(newest, Some(status)),
+        }
+    }
+
+    #[test]
+    fn a_quiet_poll_sends_nothing_to_the_panel() {
+        let before = shown(&status(1, "2026-03-10T10:00:00Z"), &[alert("Mail down")]);
+        let after = shown(&status(1, "2026-03-10T10:00:10Z"), &[alert("Mail down")]);
+        assert_eq!(
+            Changes::between(Some(&before), &after),
+            Changes {
+                icon: false,
+                tooltip: false,
+                menu: false
+            }
+        );
+    }
+
+    #[test]
+    fn a_new_alert_changes_icon_tooltip_and_menu_and_the_first_refresh_sends_all() {
+        let idle = shown(&status(0, "2026-03-10T10:00:00Z"), &[]);
+        let one = shown(&status(1, "2026-03-10T10:00:10Z"), &[alert("Mail down")]);
+        let all = Changes {
+            icon: true,
+            tooltip: true,
+            menu: true,
+        };
+        assert_eq!(Changes::between(Some(&idle), &one), all);
+        assert_eq!(Changes::between(None, &idle), all);
+    }
+
+    #[test]
+    fn a_changed_summary_rebuilds_only_the_menu() {
+        let before = shown(&status(1, "2026-03-10T10:00:00Z"), &[alert("Mail down")]);
+        let after = shown(
+            &status(1, "2026-03-10T10:00:10Z"),
+            &[alert("Mail down again")],
+        );
+        let changes = Changes::between(Some(&before), &after);
+        assert!(
+            changes.menu && !changes.icon && !changes.tooltip,
+            "{changes:?}"
+        );
     }
 
     #[test]

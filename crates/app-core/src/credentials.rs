@@ -62,3 +62,36 @@ pub async fn store_webhook_token(token: String) -> Result<(), AppError> {
     blocking(move || SecretStore::new().set_webhook_token(&token)).await??;
     Ok(())
 }
+
+/// A new random webhook token (24 bytes from the OS, hex), stored in the
+/// keyring in place of the old one, which stops working.
+pub async fn regenerate_webhook_token() -> Result<String, AppError> {
+    let token = random_token()?;
+    store_webhook_token(token.clone()).await?;
+    Ok(token)
+}
+
+fn random_token() -> Result<String, AppError> {
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Invalid {
+        what: "webhook token".to_owned(),
+        message: format!("the system gave no random numbers ({e}); try again"),
+    })?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generated_token_is_long_enough_for_the_receiver_and_never_repeats() {
+        let (a, b) = (
+            random_token().expect("a token"),
+            random_token().expect("a token"),
+        );
+        assert!(a.len() >= webhook_receiver::MIN_TOKEN_LEN, "{a}");
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+}

@@ -117,7 +117,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::TestConnection => test_connection(&setup).await,
-        Command::WebhookSetup => webhook_setup(&setup).await,
+        Command::WebhookSetup { new_token } => webhook_setup(&setup, new_token).await,
         Command::TestAlert { no_desktop } => {
             let mut engine = setup.open_engine()?;
             let (_, effects) = engine.test_alert(chrono::Utc::now())?;
@@ -298,7 +298,16 @@ fn demo_form() -> app_core::Config {
 }
 
 /// `webhook-setup`: what to paste into Halo.
-async fn webhook_setup(setup: &Setup) -> Result<()> {
+async fn webhook_setup(setup: &Setup, new_token: bool) -> Result<()> {
+    if new_token {
+        if setup.env().get("HALO_WEBHOOK_TOKEN").is_some() {
+            bail!(
+                "HALO_WEBHOOK_TOKEN is set and wins over the keyring: unset it to use a generated token"
+            );
+        }
+        app_core::credentials::regenerate_webhook_token().await?;
+        println!("A new webhook token is stored in the OS keyring; restart `run` to use it.\n");
+    }
     let token = app_core::credentials::webhook_token(setup.env()).await?;
     let text = app_core::webhook_setup(&setup.config().effective, token.as_deref()).instructions();
     print!("{text}");

@@ -75,7 +75,12 @@ enum Command {
     TestConnection,
     /// Print what to paste into Halo (custom integration URL, JSON body,
     /// runbook events) so it pushes ticket changes to `run`'s webhook listener.
-    WebhookSetup,
+    WebhookSetup {
+        /// Generate a new random webhook token and store it in the OS
+        /// keyring first (the old one stops working; restart `run`).
+        #[arg(long)]
+        new_token: bool,
+    },
     /// Raise a test alert through the whole path.
     TestAlert {
         #[arg(long)]

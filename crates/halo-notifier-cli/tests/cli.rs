@@ -250,6 +250,50 @@ async fn login_keeps_the_secret_in_the_keyring_and_nowhere_else() {
     );
 }
 
+#[test]
+#[ignore = "needs a desktop session: scripts/desktop-session.sh cargo test -p halo-notifier-cli -- --ignored"]
+fn a_new_webhook_token_goes_to_the_keyring_and_into_the_url_to_paste() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_for(dir.path(), "https://example.halopsa.com");
+    let stored = || {
+        let out = Command::new("secret-tool")
+            .args([
+                "lookup",
+                "service",
+                "halo-notifier",
+                "username",
+                "webhook-token",
+            ])
+            .output()
+            .expect("secret-tool runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let mut tokens = Vec::new();
+    for _ in 0..2 {
+        let out = cli_without_secret(
+            &config,
+            dir.path(),
+            &["webhook-setup", "--new-token"],
+            "",
+            &[],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        let token = stored();
+        assert!(token.len() >= 32, "stored token: {token:?}");
+        assert!(
+            text(&out).contains(&format!("token={token}")) || text(&out).contains(&token),
+            "the URL to paste names the new token: {}",
+            text(&out)
+        );
+        tokens.push(token);
+    }
+    assert_ne!(tokens[0], tokens[1], "regenerating gave the same token");
+    assert_eq!(
+        files_containing(dir.path(), tokens[1].as_bytes()),
+        Vec::<std::path::PathBuf>::new()
+    );
+}
+
 /// Linux: the Secret Service is reached over the session bus, which is
 /// pointed nowhere here.
 #[cfg(target_os = "linux")]

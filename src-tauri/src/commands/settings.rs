@@ -2,8 +2,6 @@
 //! the write-only secret and a few switches (docs/command-surface.md). The
 //! client secret goes to the OS keyring only and is never sent back.
 
-use std::collections::BTreeMap;
-
 use app_core::{Config, Env, LoadedConfig};
 use halo_api::ClientSecret;
 use secrets::SecretStore;
@@ -183,12 +181,6 @@ pub struct TeamChoice {
 }
 
 #[derive(Debug, Serialize)]
-pub struct TemplatePreview {
-    pub title: String,
-    pub body: String,
-}
-
-#[derive(Debug, Serialize)]
 pub struct WebhookToken {
     pub url: String,
     pub token_stored: bool,
@@ -242,42 +234,15 @@ pub async fn list_teams(form: Value) -> CommandResult<Vec<TeamChoice>> {
 
 /// The form's templates rendered on a made-up ticket.
 #[tauri::command]
-pub async fn preview_template(form: Value) -> CommandResult<TemplatePreview> {
+pub async fn preview_template(form: Value) -> CommandResult<app_core::TemplatePreview> {
     let (config, _) = split_form(form)?;
-    let sample: BTreeMap<&str, String> = [
-        ("id", "1234"),
-        ("summary", "Email server not responding"),
-        (
-            "details",
-            "Nobody in the Leeds office can send or receive mail since 9:10.",
-        ),
-        ("priority", "P1 Critical"),
-        ("status", "New"),
-        ("team", "Service Desk"),
-        ("agent", "Unassigned"),
-        ("client_name", "Contoso Ltd"),
-        ("site_name", "Leeds"),
-        ("user_name", "Alex Smith"),
-        ("tickettype", "Incident"),
-        ("age", "5 min"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k, v.to_owned()))
-    .collect();
-    Ok(TemplatePreview {
-        title: config.templates.title(&sample),
-        body: config.templates.body(&sample),
-    })
+    Ok(app_core::template_preview::preview(&config))
 }
 
 /// A new random webhook token in the keyring (the old one stops working).
 #[tauri::command]
 pub async fn regenerate_webhook_token() -> CommandResult<WebhookToken> {
-    let mut bytes = [0u8; 24];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| CommandError::internal(format!("no random numbers from the system ({e})")))?;
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    app_core::credentials::store_webhook_token(token.clone()).await?;
+    let token = app_core::credentials::regenerate_webhook_token().await?;
     let config = blocking(|| Ok(load_config()?.file)).await?;
     Ok(WebhookToken {
         url: app_core::webhook_setup(&config, Some(&token)).url,
