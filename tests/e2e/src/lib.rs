@@ -3,6 +3,7 @@
 //! simulator, WebDriver sessions on its real windows, and the desktop
 //! session's parts (dunst, the Secret Service, the X display) read back.
 
+pub mod alerts_window;
 pub mod app;
 pub mod desktop;
 pub mod driver;
