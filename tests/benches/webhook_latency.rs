@@ -7,62 +7,18 @@
 //! notifier is called, so it includes the client's send: an upper bound.
 //! `cargo bench -p halo-notifier-tests --bench webhook_latency`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alert_engine::{
-    Engine, EngineSettings, Notification, NotificationKind, Notifier, NotifyError, PollSettings,
-    TeamRef,
-};
+use alert_engine::{Engine, EngineSettings, PollSettings, TeamRef};
 use alert_runtime::EngineHandle;
 use alert_store::Store;
 use halo_notifier_tests::client_for;
+use halo_notifier_tests::stopwatch::{Stopwatch, percentile};
 use halo_sim::{NewTicket, SimConfig, TemplateRendering, WebhookShape};
 use webhook_receiver::{ReceiverConfig, WebhookToken};
 
 const TOKEN: &str = "bench-token-0123456789abcdef";
-
-/// Remembers when each ticket's notification reached the notifier (on the
-/// runtime's notifier thread, after the webhook reply or before it).
-#[derive(Default)]
-struct Stopwatch {
-    at: Mutex<HashMap<i64, Instant>>,
-    shown: std::sync::Condvar,
-}
-
-impl Stopwatch {
-    /// When the ticket's notification was shown, waiting for it if need be.
-    fn wait_for(&self, id: i64) -> Instant {
-        let at = self.at.lock().unwrap_or_else(|p| p.into_inner());
-        let (at, timeout) = self
-            .shown
-            .wait_timeout_while(at, Duration::from_secs(10), |at| !at.contains_key(&id))
-            .unwrap_or_else(|p| p.into_inner());
-        assert!(!timeout.timed_out(), "ticket {id} was never notified");
-        at[&id]
-    }
-}
-
-impl Notifier for Stopwatch {
-    fn notify(&self, n: &Notification) -> Result<(), NotifyError> {
-        if n.kind == NotificationKind::Notification
-            && let Some(id) = n.ticket_id
-        {
-            self.at
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(id, Instant::now());
-            self.shown.notify_all();
-        }
-        Ok(())
-    }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
 
 fn main() {
     let events = if std::env::args().any(|a| a == "--bench") {
@@ -162,7 +118,7 @@ async fn run(events: usize) {
             .expect("sent")
             .status();
         assert_eq!(status.as_u16(), 202);
-        let at = stopwatch.wait_for(id);
+        let (at, _) = stopwatch.wait_for(id, Duration::from_secs(10));
         latencies.push(at - sent);
     }
     latencies.sort();

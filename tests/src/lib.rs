@@ -1,6 +1,8 @@
 //! Shared helpers for the black-box tests in `tests/tests/`: a Halo client
 //! wired to a running simulator, and Halo's OpenAPI document.
 
+pub mod stopwatch;
+
 use std::sync::Arc;
 use std::time::Duration;
 
