@@ -184,6 +184,19 @@ impl Ctx<'_> {
             log(InboundOutcome::Duplicate, DUPLICATE_REASON);
             return Ok((duplicate(), Memory::Unchanged));
         }
+        // A version older than one already applied (a poll that fetched the
+        // ticket before a webhook about its next change was applied) would
+        // undo that change: reopen a ticket just closed, bring back an old
+        // priority. Halo's last_update only moves forward.
+        if let (Some(theirs), Some(ours)) = (
+            event.snapshot.last_update,
+            previous.and_then(|p| p.last_update),
+        ) && theirs < ours
+            && event.source != EventSource::Test
+        {
+            log(InboundOutcome::Ignored, STALE_REASON);
+            return Ok((ignored(STALE_REASON), Memory::Unchanged));
+        }
         let current = if event.complete {
             event.snapshot.keep_unlisted_fields(previous)
         } else {
@@ -355,6 +368,9 @@ impl Ctx<'_> {
 fn unreachable_append() {
     tracing::warn!("decide() appended without an open alert; ignoring");
 }
+
+/// Why an event with a ticket version older than the one applied is skipped.
+const STALE_REASON: &str = "an older version of the ticket than one already applied";
 
 fn ignored(why: &str) -> Applied {
     Applied {
