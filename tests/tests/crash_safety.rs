@@ -476,12 +476,24 @@ async fn sigkill_at_random_moments_loses_no_event_forgets_no_alert_and_repeats_n
     // Nothing reopens a ticket here, so a second alert is a false reopen
     // (an old version applied over a newer one).
     let reopened: Vec<_> = by_ticket.iter().filter(|(_, s)| s.len() > 1).collect();
-    assert!(
-        reopened.is_empty(),
-        "{} tickets were alerted twice: {:?}",
-        reopened.len(),
-        &reopened[..reopened.len().min(5)]
-    );
+    if let Some((ticket, _)) = reopened.first() {
+        let log: Vec<String> = conn
+            .prepare(
+                "SELECT received_at || ' ' || source || ' ' || coalesce(event_key, '') || ' ' \
+                 || outcome || ' ' || reason FROM inbound_log WHERE ticket_id = ?1 ORDER BY id",
+            )
+            .and_then(|mut s| {
+                s.query_map([ticket], |r| r.get(0))?
+                    .collect::<Result<Vec<String>, _>>()
+            })
+            .expect("inbound log");
+        panic!(
+            "{} tickets were alerted twice: {:?}; the log of ticket {ticket}:\n{}",
+            reopened.len(),
+            &reopened[..reopened.len().min(5)],
+            log.join("\n")
+        );
+    }
     for id in &open {
         let states = by_ticket.get(&i64::from(*id)).cloned().unwrap_or_default();
         assert!(

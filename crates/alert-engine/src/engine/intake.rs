@@ -187,11 +187,15 @@ impl Ctx<'_> {
         // A version older than one already applied (a poll that fetched the
         // ticket before a webhook about its next change was applied) would
         // undo that change: reopen a ticket just closed, bring back an old
-        // priority. Halo's last_update only moves forward.
-        if let (Some(theirs), Some(ours)) = (
-            event.snapshot.last_update,
-            previous.and_then(|p| p.last_update),
-        ) && theirs < ours
+        // priority. Halo's last_update only moves forward, but some of its
+        // date forms have whole seconds only: at the same instant, a close
+        // already applied wins (nobody reopens a ticket within its second).
+        if let (Some(theirs), Some(known)) = (event.snapshot.last_update, previous)
+            && let Some(ours) = known.last_update
+            && (theirs < ours
+                || (theirs == ours
+                    && self.closed.is_closed(known)
+                    && !self.closed.is_closed(&event.snapshot)))
             && event.source != EventSource::Test
         {
             log(InboundOutcome::Ignored, STALE_REASON);
