@@ -603,11 +603,42 @@ fn a_simulated_week_keeps_memory_flat_the_database_bounded_and_timers_on_schedul
     let day = |d: i64| &samples[d as usize - 1];
     let filled = day(RETENTION_DAYS + 1);
     let last = day(days);
+    let count = |s: &Sample, table: &str| {
+        s.rows
+            .iter()
+            .find(|(t, _)| *t == table)
+            .map_or(0, |(_, n)| *n)
+    };
+    // Tables under the retention setting hold no more at the end than in
+    // the busiest days of the first window (1.5x for a busier week).
+    for table in ["alerts", "alert_timeline", "inbound_log", "outbox"] {
+        let early = samples[..=RETENTION_DAYS as usize]
+            .iter()
+            .map(|s| count(s, table))
+            .max()
+            .unwrap_or(0);
+        assert!(
+            count(last, table) <= early * 3 / 2,
+            "{table} grew from {early} to {} rows",
+            count(last, table)
+        );
+    }
+    // known_tickets is kept for 90 days whatever the setting (forgetting an
+    // open ticket early would turn its next update into a "new ticket"
+    // alert), so the file may grow by its rows: ~1 KiB each allowed.
+    let known_growth = (count(last, "known_tickets") - count(filled, "known_tickets")).max(0);
+    let allowed = filled.db_bytes * 3 / 2 + known_growth as u64 * 1024;
     assert!(
-        last.db_bytes <= filled.db_bytes * 3 / 2,
-        "the database grew from {} to {} bytes after the retention window filled",
+        last.db_bytes <= allowed,
+        "the database grew from {} to {} bytes after the retention window filled \
+         ({known_growth} more known tickets allow {allowed})",
         filled.db_bytes,
         last.db_bytes
+    );
+    let wal_limit = 16 << 20;
+    assert!(
+        samples.iter().all(|s| s.wal_bytes <= wal_limit),
+        "the WAL outgrew its 16 MiB journal_size_limit"
     );
 
     // Memory: flat from day 1 (heap) or from the day the retention window
