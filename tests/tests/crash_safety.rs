@@ -51,7 +51,25 @@ fn env_or(name: &str, default: u64) -> u64 {
 /// The CLI binary next to this test's own directory (`target/<profile>`),
 /// built first so a stale one is never tested.
 fn cli_binary() -> PathBuf {
-    let status = std::process::Command::new(env!("CARGO"))
+    let mut cargo = std::process::Command::new(env!("CARGO"));
+    // What cargo set for this test's own package would make the nested
+    // build see a changed environment and rebuild the binary every time.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+        ]
+        .iter()
+        .any(|p| key.starts_with(p))
+            || ["CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR", "OUT_DIR"].contains(&&*key)
+        {
+            cargo.env_remove(&*key);
+        }
+    }
+    let status = cargo
         .args(["build", "--quiet", "-p", "halo-notifier-cli", "--bin"])
         .arg("halo-notifier-cli")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
