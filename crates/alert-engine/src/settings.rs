@@ -31,7 +31,8 @@ pub struct EngineSettings {
     pub templates: Templates,
     pub acknowledge: AcknowledgeWriteBack,
     pub poll: PollSettings,
-    /// Inbound log entries older than this are deleted.
+    /// History older than this is deleted: inbound log entries, finished
+    /// writes to Halo, and alerts resolved before then with their timelines.
     pub inbound_retention: Duration,
     /// Status ids that count as closed, overriding what Halo's status list
     /// says (empty: use Halo's).

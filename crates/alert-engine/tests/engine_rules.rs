@@ -926,3 +926,49 @@ fn a_grouping_decision_whose_transaction_fails_is_not_remembered() {
         .count();
     assert_eq!(holds, 1, "ticket 4 held once");
 }
+
+#[test]
+fn a_poll_fetched_before_the_ticket_closed_does_not_reopen_it() {
+    let mut engine = engine_with(settings());
+    let now = t0();
+    let open = ticket(301, 2, None, now);
+    let (applied, _) = engine.ingest(&polled(open.clone(), now), now).unwrap();
+    assert_eq!(applied.outcome, InboundOutcome::Created);
+    // A webhook about the close is applied first...
+    let mut closed = ticket(301, 2, None, now + mins(2));
+    closed.status_id = Some(CLOSED);
+    let (applied, _) = engine
+        .ingest(&polled(closed, now + mins(2)), now + mins(2))
+        .unwrap();
+    assert_eq!(applied.outcome, InboundOutcome::Resolved);
+    // ...then a poll whose answer still held the open version.
+    let (applied, effects) = engine
+        .ingest(
+            &polled(open, now + mins(2)),
+            now + mins(2) + chrono::Duration::seconds(1),
+        )
+        .unwrap();
+    assert_eq!(applied.outcome, InboundOutcome::Ignored, "{applied:?}");
+    assert!(shown(&effects).is_empty());
+    assert!(engine.list(AlertFilter::Open).unwrap().is_empty());
+}
+
+#[test]
+fn an_open_version_from_the_same_second_as_the_close_does_not_reopen_it() {
+    // Some of Halo's date forms have whole seconds: both versions say 10:00:00.
+    let mut engine = engine_with(settings());
+    let now = t0();
+    let open = ticket(302, 2, None, now);
+    engine.ingest(&polled(open.clone(), now), now).unwrap();
+    let mut closed = ticket(302, 2, None, now);
+    closed.status_id = Some(CLOSED);
+    let mut event = polled(closed, now);
+    event.key.push_str(":closed");
+    let (applied, _) = engine.ingest(&event, now).unwrap();
+    assert_eq!(applied.outcome, InboundOutcome::Resolved);
+    let later = now + chrono::Duration::milliseconds(400);
+    let (applied, effects) = engine.ingest(&polled(open, later), later).unwrap();
+    assert_eq!(applied.outcome, InboundOutcome::Ignored, "{applied:?}");
+    assert!(shown(&effects).is_empty());
+    assert!(engine.list(AlertFilter::Open).unwrap().is_empty());
+}

@@ -232,8 +232,25 @@ impl Store {
 
     /// Deletes alerts resolved before `older_than`, with their timelines and
     /// cursors (outbox items keep their history with `alert_id` cleared).
-    /// Returns how many alerts went.
+    /// A remembered ticket whose version lived in such an alert gets a copy
+    /// first, so the engine still knows it after a restart. Returns how many
+    /// alerts went.
     pub fn prune_resolved_alerts(&self, older_than: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut keep = self.conn.prepare_cached(
+            "UPDATE known_tickets SET snapshot_json = ( \
+                 SELECT a.snapshot_json FROM alerts a \
+                 WHERE a.instance = known_tickets.instance \
+                   AND a.ticket_id = known_tickets.ticket_id \
+                 ORDER BY a.id DESC LIMIT 1) \
+             WHERE snapshot_json IS NULL AND EXISTS ( \
+                 SELECT 1 FROM alerts a \
+                 WHERE a.instance = known_tickets.instance \
+                   AND a.ticket_id = known_tickets.ticket_id \
+                   AND a.state = 'resolved' AND a.resolved_at < ?1 \
+                   AND a.id = (SELECT max(b.id) FROM alerts b \
+                               WHERE b.instance = a.instance AND b.ticket_id = a.ticket_id))",
+        )?;
+        keep.execute(params![ms(older_than)])?;
         let mut stmt = self
             .conn
             .prepare_cached("DELETE FROM alerts WHERE state = 'resolved' AND resolved_at < ?1")?;

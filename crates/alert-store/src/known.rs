@@ -177,15 +177,36 @@ mod tests {
     }
 
     #[test]
-    fn a_pointer_to_a_deleted_alert_is_left_out() -> Result<(), StoreError> {
+    fn pruning_the_alert_that_held_a_version_keeps_the_version() -> Result<(), StoreError> {
         let store = Store::open_in_memory()?;
         let id = alert(&store, 1, r#"{"v":1}"#, t(0));
         store.set_known_ticket(A, 1, t(0), KnownVersion::InLatestAlert)?;
+        // Another ticket's version is its own JSON: left alone.
+        store.set_known_ticket(A, 2, t(0), KnownVersion::Json(r#"{"v":9}"#))?;
         let mut row = store.alert(id)?.unwrap();
         row.state = AlertState::Resolved;
         row.resolved_at = Some(t(0));
         store.update_alert(&row)?;
-        store.prune_resolved_alerts(t(1))?;
+        assert_eq!(store.prune_resolved_alerts(t(1))?, 1);
+        assert!(store.alert(id)?.is_none());
+        assert_eq!(
+            loaded(&store),
+            vec![
+                (1, r#"{"v":1}"#.to_owned(), false),
+                (2, r#"{"v":9}"#.to_owned(), false)
+            ]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_pointer_to_a_deleted_alert_is_left_out() -> Result<(), StoreError> {
+        let store = Store::open_in_memory()?;
+        let id = alert(&store, 1, r#"{"v":1}"#, t(0));
+        store.set_known_ticket(A, 1, t(0), KnownVersion::InLatestAlert)?;
+        store
+            .conn
+            .execute("DELETE FROM alerts WHERE id = ?1", [id.0])?;
         assert!(loaded(&store).is_empty());
         Ok(())
     }

@@ -184,6 +184,23 @@ impl Ctx<'_> {
             log(InboundOutcome::Duplicate, DUPLICATE_REASON);
             return Ok((duplicate(), Memory::Unchanged));
         }
+        // A version older than one already applied (a poll that fetched the
+        // ticket before a webhook about its next change was applied) would
+        // undo that change: reopen a ticket just closed, bring back an old
+        // priority. Halo's last_update only moves forward, but some of its
+        // date forms have whole seconds only: at the same instant, a close
+        // already applied wins (nobody reopens a ticket within its second).
+        if let (Some(theirs), Some(known)) = (event.snapshot.last_update, previous)
+            && let Some(ours) = known.last_update
+            && (theirs < ours
+                || (theirs == ours
+                    && self.closed.is_closed(known)
+                    && !self.closed.is_closed(&event.snapshot)))
+            && event.source != EventSource::Test
+        {
+            log(InboundOutcome::Ignored, STALE_REASON);
+            return Ok((ignored(STALE_REASON), Memory::Unchanged));
+        }
         let current = if event.complete {
             event.snapshot.keep_unlisted_fields(previous)
         } else {
@@ -355,6 +372,9 @@ impl Ctx<'_> {
 fn unreachable_append() {
     tracing::warn!("decide() appended without an open alert; ignoring");
 }
+
+/// Why an event with a ticket version older than the one applied is skipped.
+const STALE_REASON: &str = "an older version of the ticket than one already applied";
 
 fn ignored(why: &str) -> Applied {
     Applied {

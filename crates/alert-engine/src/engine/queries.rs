@@ -82,6 +82,8 @@ impl Engine {
             tx.prune_inbound(cutoff)?;
             tx.prune_processed(cutoff)?;
             tx.prune_outbox(cutoff)?;
+            // Resolved alerts are history too: kept as long as the log.
+            tx.prune_resolved_alerts(cutoff)?;
             tx.prune_known_tickets(now - KNOWN_RETENTION)
         })?;
         if forgotten > 0 {

@@ -78,6 +78,9 @@ impl EscalationCursor {
     /// step and urgency reflect how long the alert has really gone unanswered.
     /// The next notification is then scheduled relative to `now` (its usual
     /// gap after this one), never as a burst catching up the missed ones.
+    /// A timer that merely woke late (nothing missed) keeps the schedule:
+    /// the next one is its gap after the due time, so lateness never adds
+    /// up over an hour of repeats.
     ///
     /// Returns None when nothing is due yet, the cursor is exhausted, or the
     /// cursor does not fit the policy (a step index past its end).
@@ -163,11 +166,13 @@ impl EscalationCursor {
             due_at: point.at,
             missed,
         };
+        // Nothing missed means `point.at + gap` is still ahead of `now`.
+        let anchor = if missed == 0 { point.at } else { now };
         let next = match policy.next_position(point.step, point.repeat, point.loops) {
             Some((step, repeat, loops, gap)) => EscalationCursor {
                 step,
                 repeat,
-                next_at: add(now, gap),
+                next_at: add(anchor, gap),
                 loops,
             },
             None => EscalationCursor {
@@ -314,6 +319,22 @@ mod tests {
             .expect("final repeat");
         assert_eq!((last.repeat, last.missed), (30, 0));
         assert!(done.is_exhausted());
+    }
+
+    #[test]
+    fn a_timer_waking_late_each_time_does_not_push_the_schedule_back() {
+        let p = builtin::critical();
+        let mut cursor = EscalationCursor::start(&p, t0());
+        // Every wake-up 1.5 s late: the tenth repeat is still due at 09:20.
+        for repeat in 0..=10 {
+            let due = mins(2 * repeat);
+            assert_eq!(cursor.next_at, Some(due), "repeat {repeat}");
+            let (firing, next) = cursor
+                .fire(&p, due + TimeDelta::milliseconds(1500))
+                .expect("due");
+            assert_eq!((firing.repeat, firing.missed), (repeat as u32, 0));
+            cursor = next;
+        }
     }
 
     #[test]

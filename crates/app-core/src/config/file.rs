@@ -119,7 +119,7 @@ impl Default for GroupingSection {
     }
 }
 
-/// `[log]`: how long the inbound log is kept.
+/// `[log]`: how long the history (inbound log, resolved alerts) is kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogSection {
