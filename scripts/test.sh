@@ -24,6 +24,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "tests"
 cargo test --workspace --all-targets --locked
+cargo test --workspace --doc --locked
 
 step "desktop tests (dunst, GNOME Keyring, the app's windows through WebDriver)"
 # The end-to-end tests start the app binary themselves.

@@ -82,7 +82,7 @@ impl Setup {
             handle,
             tasks,
             receiver,
-            demo,
+            _demo: demo,
             setup: self,
             _lock: lock,
         })
@@ -95,7 +95,8 @@ pub struct RunningApp {
     handle: EngineHandle,
     tasks: Vec<JoinHandle<()>>,
     receiver: Option<webhook_receiver::Receiver>,
-    demo: Option<demo::Demo>,
+    /// Held, never read: dropping it stops the demo's simulator.
+    _demo: Option<demo::Demo>,
     setup: Setup,
     /// Released last, when the app value is gone.
     _lock: DataDirLock,
@@ -133,7 +134,7 @@ impl RunningApp {
         if let Some(r) = self.receiver {
             r.shutdown().await;
         }
-        drop(self.demo);
+        // The demo's simulator (`_demo`) goes last, as `self` is dropped.
     }
 }
 

@@ -14,7 +14,8 @@
 //! })
 //! .await?;
 //! eprintln!("{}", app.mode().describe());
-//! let open = app.handle().list(alert_store::AlertFilter::Open)?;
+//! let open = app.handle().list(alert_store::AlertFilter::Open).await?;
+//! eprintln!("{} open alerts", open.len());
 //! app.shutdown().await;
 //! # Ok(()) }
 //! ```

@@ -693,7 +693,7 @@ export class SettingsApp {
           ? "Demo mode is on: no Halo is configured, so tickets come from the built-in simulator. Fill in the Halo connection above and save to use your Halo."
           : "Demo mode is off: the app watches your Halo. To go back to the demo, clear the Halo address and save.",
       }),
-      b.field("log.retention_days", "Keep the inbound log for (days)", "int"),
+      b.field("log.retention_days", "Keep the inbound log and resolved alerts for (days)", "int"),
       h("p", {}, logs),
       err,
     );
