@@ -972,3 +972,20 @@ fn an_open_version_from_the_same_second_as_the_close_does_not_reopen_it() {
     assert!(shown(&effects).is_empty());
     assert!(engine.list(AlertFilter::Open).unwrap().is_empty());
 }
+
+#[test]
+fn a_version_dated_in_the_future_does_not_hold_back_the_close() {
+    // A webhook body's zoneless local time read as UTC, hours ahead.
+    let mut engine = engine_with(settings());
+    let now = t0();
+    let ahead = ticket(303, 2, None, now + chrono::Duration::hours(5));
+    let (applied, _) = engine.ingest(&polled(ahead, now), now).unwrap();
+    assert_eq!(applied.outcome, InboundOutcome::Created);
+    let mut closed = ticket(303, 2, None, now + mins(1));
+    closed.status_id = Some(CLOSED);
+    let (applied, _) = engine
+        .ingest(&polled(closed, now + mins(1)), now + mins(1))
+        .unwrap();
+    assert_eq!(applied.outcome, InboundOutcome::Resolved, "{applied:?}");
+    assert!(engine.list(AlertFilter::Open).unwrap().is_empty());
+}

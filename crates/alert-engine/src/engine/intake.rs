@@ -190,8 +190,12 @@ impl Ctx<'_> {
         // priority. Halo's last_update only moves forward, but some of its
         // date forms have whole seconds only: at the same instant, a close
         // already applied wins (nobody reopens a ticket within its second).
+        // A remembered version dated in the future (a webhook body's
+        // zoneless local time read as UTC, a wrong clock) is not trusted:
+        // it would otherwise hold back every real change until then.
         if let (Some(theirs), Some(known)) = (event.snapshot.last_update, previous)
             && let Some(ours) = known.last_update
+            && ours <= now + TRUSTED_CLOCK_SKEW
             && (theirs < ours
                 || (theirs == ours
                     && self.closed.is_closed(known)
@@ -372,6 +376,10 @@ impl Ctx<'_> {
 fn unreachable_append() {
     tracing::warn!("decide() appended without an open alert; ignoring");
 }
+
+/// How far in the future a remembered ticket version may be dated (Halo's
+/// clock ahead of ours) and still count as the newest.
+const TRUSTED_CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 
 /// Why an event with a ticket version older than the one applied is skipped.
 const STALE_REASON: &str = "an older version of the ticket than one already applied";
