@@ -221,8 +221,48 @@ pub fn error_detail(body: &str) -> String {
             }
         }
         Ok(Value::String(text)) => excerpt(&text),
-        _ => excerpt(trimmed),
+        _ => match html_text(trimmed) {
+            Some(text) => excerpt(&text),
+            None => excerpt(trimmed),
+        },
     }
+}
+
+/// What an HTML error page (a proxy's or gateway's, not Halo's) says, so the
+/// user reads "502 - Web server received an invalid response..." and not
+/// markup: its title, else its text without tags.
+fn html_text(body: &str) -> Option<String> {
+    let lower = body.to_ascii_lowercase();
+    if !(lower.starts_with("<!doctype html") || lower.starts_with("<html")) {
+        return None;
+    }
+    let title = lower.find("<title>").and_then(|start| {
+        let start = start + "<title>".len();
+        let end = start + lower[start..].find("</title>")?;
+        // ASCII lower-casing keeps byte offsets, so they index `body` too.
+        body.get(start..end)
+    });
+    let text = match title.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(title) => title.to_owned(),
+        None => {
+            let mut text = String::new();
+            let mut in_tag = false;
+            for c in body.chars() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' => {
+                        in_tag = false;
+                        text.push(' ');
+                    }
+                    c if !in_tag => text.push(c),
+                    _ => {}
+                }
+            }
+            text
+        }
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    (!words.is_empty()).then(|| words.join(" "))
 }
 
 fn field_problem(field: &str, problem: &Value) -> Option<String> {
@@ -321,10 +361,14 @@ mod tests {
     #[test]
     fn odd_bodies_become_short_excerpts() {
         assert_eq!(error_detail(""), "no details given");
+        assert_eq!(error_detail("<html>Bad Gateway</html>"), "Bad Gateway");
         assert_eq!(
-            error_detail("<html>Bad Gateway</html>"),
-            "<html>Bad Gateway</html>"
+            error_detail(
+                "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\">\r\n<HTML><HEAD><TITLE>Service Unavailable</TITLE></HEAD>\r\n<BODY><h2>Service Unavailable</h2></BODY></HTML>"
+            ),
+            "Service Unavailable"
         );
+        assert_eq!(error_detail("<b>not a page</b>"), "<b>not a page</b>");
         let long = "x".repeat(1000);
         assert!(error_detail(&long).chars().count() <= 201);
         assert_eq!(error_detail("ü".repeat(300).as_str()).chars().count(), 201);

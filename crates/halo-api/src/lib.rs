@@ -9,6 +9,7 @@
 
 mod auth;
 pub mod backoff;
+pub mod body;
 pub mod budget;
 mod client;
 pub mod clock;
