@@ -165,9 +165,14 @@ impl HaloError {
 }
 
 /// A failure to reach Halo, with every cause in the chain (reqwest's own
-/// message alone says only "error sending request").
+/// message alone says only "error sending request"), without the URL: its
+/// query string is noise in the tray's tooltip, and the operation says
+/// what was asked.
 pub(crate) fn network_error(operation: Operation, error: &reqwest::Error) -> HaloError {
     let mut detail = error.to_string();
+    if let Some(url) = error.url() {
+        detail = detail.replace(&format!(" for url ({url})"), "");
+    }
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         detail.push_str(&format!(": {cause}"));
