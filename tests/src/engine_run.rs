@@ -29,15 +29,16 @@ pub struct RunSettings {
 }
 
 impl RunSettings {
-    /// The product's behaviour with its clock compressed: a poll a second,
-    /// backoff capped at 2 s, a reconciliation every 3 s, alerts repeating
+    /// The product's behaviour with its clock compressed about 30 times: a
+    /// poll a second (30 s), a delta reaching 4 s back (120 s), a
+    /// reconciliation every 3 s, backoff capped at 2 s, alerts repeating
     /// every second (three times) until acknowledged, a 1 s request timeout.
     pub fn compressed() -> Self {
         Self {
             poll: PollSettings {
                 interval: Duration::from_secs(1),
                 reconcile_every: Duration::from_secs(3),
-                overlap: Duration::from_secs(60),
+                overlap: Duration::from_secs(4),
                 max_backoff: Duration::from_secs(2),
             },
             policies_toml: r#"

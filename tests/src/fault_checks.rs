@@ -146,6 +146,10 @@ pub fn judge(
         ));
     }
 
+    if let Some(missing) = &record.not_bitten {
+        failures.push(format!("the fault never took effect: {missing}"));
+    }
+
     // Never panicked, never gave up, came back by itself.
     if let Some(died) = died {
         failures.push(format!("a background task died: {died}"));

@@ -55,6 +55,9 @@ pub struct FaultRow {
     pub inject: fn(&SimControl),
     pub clearing: Clearing,
     pub told: Told,
+    /// That the fault really happened, for rows the user never hears of
+    /// (else a fault that never bit would pass): `Err` says what is missing.
+    pub bit: fn(&SimControl) -> Result<(), String>,
 }
 
 /// What the driver did and saw, for the checks.
@@ -75,6 +78,8 @@ pub struct Record {
     /// While the fault lasted: the status naming it (`Ok`), or the last
     /// one seen when none did (`Err`).
     pub told: Option<Result<IntakeStatus, IntakeStatus>>,
+    /// What `FaultRow::bit` found missing at the end.
+    pub not_bitten: Option<String>,
     pub tickets_logged: usize,
 }
 
@@ -165,6 +170,7 @@ pub async fn run(row: &FaultRow) -> Outcome {
             record.must_alert.remove(&i64::from(id));
         }
     }
+    record.not_bitten = (row.bit)(&sim).err();
     let alerts = run.handle.list(AlertFilter::All).await.expect("alerts");
     let died = tokio::select! {
         biased;

@@ -35,6 +35,11 @@ fn same(config: SimConfig) -> SimConfig {
     config
 }
 
+/// For rows whose fault the status names: that is the evidence.
+fn it_shows(_: &halo_sim::SimControl) -> Result<(), String> {
+    Ok(())
+}
+
 /// A fault on every API call until cleared.
 fn everywhere(kind: FaultKind) -> Fault {
     Fault::lasting(kind)
@@ -56,6 +61,7 @@ fn rate_limited_with_retry_after() {
             }))
         },
         clearing: Clearing::Sim,
+        bit: it_shows,
         told: Told::Cause(&["rate limit"]),
     });
 }
@@ -67,6 +73,7 @@ fn rate_limited_without_retry_after() {
         sim: same,
         inject: |sim| sim.inject(everywhere(FaultKind::RateLimited { retry_after: None })),
         clearing: Clearing::Sim,
+        bit: it_shows,
         told: Told::Cause(&["rate limit"]),
     });
 }
@@ -78,6 +85,7 @@ fn server_error_500() {
         sim: same,
         inject: |sim| sim.inject(everywhere(FaultKind::ServerError)),
         clearing: Clearing::Sim,
+        bit: it_shows,
         told: Told::Cause(&["500"]),
     });
 }
@@ -89,6 +97,7 @@ fn bad_gateway_502() {
         sim: same,
         inject: |sim| sim.inject(everywhere(FaultKind::Gateway { status: 502 })),
         clearing: Clearing::Sim,
+        bit: it_shows,
         told: Told::Cause(&["502", "invalid response while acting as a gateway"]),
     });
 }
@@ -100,6 +109,7 @@ fn service_unavailable_503() {
         sim: same,
         inject: |sim| sim.inject(everywhere(FaultKind::Gateway { status: 503 })),
         clearing: Clearing::Sim,
+        bit: it_shows,
         told: Told::Cause(&["503", "service unavailable"]),
     });
 }
@@ -111,6 +121,7 @@ fn slower_than_the_timeout() {
         sim: same,
         inject: |sim| sim.inject(everywhere(FaultKind::Slow(Duration::from_secs(3)))),
         clearing: Clearing::Sim,
+        bit: it_shows,
         told: Told::Cause(&["timed out"]),
     });
 }
@@ -122,6 +133,7 @@ fn connection_reset() {
         sim: same,
         inject: |sim| sim.inject(everywhere(FaultKind::ResetConnection)),
         clearing: Clearing::Sim,
+        bit: it_shows,
         told: Told::Cause(&["could not reach Halo", "reset"]),
     });
 }
@@ -133,6 +145,7 @@ fn connection_closed_without_an_answer() {
         sim: same,
         inject: |sim| sim.inject(everywhere(FaultKind::DropConnection)),
         clearing: Clearing::Sim,
+        bit: it_shows,
         told: Told::Cause(&["could not reach Halo", "closed"]),
     });
 }
@@ -146,6 +159,14 @@ fn token_expiry_mid_run() {
         inject: |sim| sim.inject(Fault::once(FaultKind::ExpireTokens)),
         clearing: Clearing::Sim,
         told: Told::Unnoticed,
+        bit: |sim| {
+            let renewals = sim.token_requests_count();
+            if renewals >= 3 {
+                Ok(())
+            } else {
+                Err(format!("only {renewals} token request(s)"))
+            }
+        },
     });
 }
 
@@ -161,6 +182,7 @@ fn secret_rotated() {
             sim.expire_tokens();
         },
         clearing: Clearing::NewSecret,
+        bit: it_shows,
         told: Told::Cause(&["secret"]),
     });
 }
@@ -176,6 +198,7 @@ fn permission_removed() {
             }))
         },
         clearing: Clearing::Sim,
+        bit: it_shows,
         told: Told::Cause(&["read:tickets", "permission"]),
     });
 }
@@ -187,6 +210,7 @@ fn malformed_json() {
         sim: same,
         inject: |sim| sim.inject(on_tickets(FaultKind::MalformedJson)),
         clearing: Clearing::Sim,
+        bit: it_shows,
         told: Told::Cause(&["not valid JSON"]),
     });
 }
@@ -202,6 +226,7 @@ fn fifty_megabyte_body() {
             }))
         },
         clearing: Clearing::Sim,
+        bit: it_shows,
         told: Told::Cause(&["too large"]),
     });
 }
@@ -219,5 +244,14 @@ fn list_changes_between_pages() {
         },
         clearing: Clearing::Sim,
         told: Told::Unnoticed,
+        bit: |sim| {
+            let changes = sim.page_changes();
+            let closed: usize = changes.iter().map(|c| c.closed.len()).sum();
+            if closed > 0 {
+                Ok(())
+            } else {
+                Err(format!("no ticket closed between pages ({changes:?})"))
+            }
+        },
     });
 }
