@@ -43,6 +43,11 @@ impl RunSettings {
             },
             policies_toml: r#"
                 default = "fast"
+                [by_priority]
+                1 = "fast"
+                2 = "fast"
+                3 = "fast"
+                4 = "fast"
                 [policies.fast]
                 [[policies.fast.steps]]
                 urgency = "normal"

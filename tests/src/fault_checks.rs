@@ -16,6 +16,8 @@ pub struct Outcome {
     pub told: Option<String>,
     pub alerts: usize,
     pub notifications: usize,
+    /// Notifications that were repeats of an unacknowledged alert.
+    pub repeats: usize,
     pub tickets: usize,
 }
 
@@ -158,6 +160,13 @@ pub fn judge(
     if !panics.is_empty() {
         failures.push(format!("panicked: {panics:?}"));
     }
+    if let Some(status) = &record.not_recovered {
+        failures.push(format!(
+            "no successful poll within {:?} of the fault clearing: {:?}",
+            crate::PATIENCE,
+            status.problem
+        ));
+    }
     if !final_status.ok {
         failures.push(format!(
             "not recovered after the fault cleared: {:?}",
@@ -203,6 +212,10 @@ pub fn judge(
         told,
         alerts: alerts.len(),
         notifications: shown.len(),
+        repeats: shown
+            .iter()
+            .filter(|n| n.kind == NotificationKind::Notification && n.repeat > 0)
+            .count(),
         tickets: record.tickets_logged,
     }
 }

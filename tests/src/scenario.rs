@@ -78,6 +78,9 @@ pub struct Record {
     /// While the fault lasted: the status naming it (`Ok`), or the last
     /// one seen when none did (`Err`).
     pub told: Option<Result<IntakeStatus, IntakeStatus>>,
+    /// The status when the app had not recovered within the patience of the
+    /// fault clearing (it was not poked meanwhile).
+    pub not_recovered: Option<IntakeStatus>,
     /// What `FaultRow::bit` found missing at the end.
     pub not_bitten: Option<String>,
     pub tickets_logged: usize,
@@ -140,11 +143,12 @@ pub async fn run(row: &FaultRow) -> Outcome {
         Clearing::Sim => sim.clear_faults(),
         Clearing::NewSecret => run.restart_with_secret(ROTATED_SECRET).await,
     }
-    run.wait_status(
-        |s| s.ok && s.last_poll_at.is_some_and(|at| at > cleared),
-        "recovery once the fault cleared",
-    )
-    .await;
+    record.not_recovered = run
+        .status_within(crate::PATIENCE, |s| {
+            s.ok && s.last_poll_at.is_some_and(|at| at > cleared)
+        })
+        .await
+        .err();
     settle(&sim, &run, &record.must_alert).await;
     work_on(&sim, &run, &mut record, &phase2, 0).await;
 

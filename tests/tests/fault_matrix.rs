@@ -18,14 +18,25 @@ use halo_sim::{Fault, FaultKind, SimConfig};
 fn run(row: FaultRow) {
     let runtime = named_runtime(&runtime_name(row.name));
     let started = std::time::Instant::now();
-    let outcome = runtime.block_on(scenario::run(&row));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(scenario::run(&row))
+    }))
+    .unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_default();
+        panic!("fault \"{}\": the scenario stopped: {message}", row.name)
+    });
     println!(
-        "fault matrix | {} | {:.1}s | {} tickets, {} alerts, {} notifications | told: {}",
+        "fault matrix | {} | {:.1}s | {} tickets, {} alerts, {} notifications ({} repeats) | told: {}",
         outcome.fault,
         started.elapsed().as_secs_f64(),
         outcome.tickets,
         outcome.alerts,
         outcome.notifications,
+        outcome.repeats,
         outcome.told.as_deref().unwrap_or("(nothing: the app coped)")
     );
     outcome.assert_passed();
