@@ -31,13 +31,15 @@ pub struct RunSettings {
 impl RunSettings {
     /// The product's behaviour with its clock compressed about 30 times: a
     /// poll a second (30 s), a delta reaching 4 s back (120 s), a
-    /// reconciliation every 3 s, backoff capped at 2 s, alerts repeating
+    /// reconciliation every 30 s (15 min; so within a row only the first
+    /// poll reconciles and every alert rests on the deltas), backoff capped
+    /// at 2 s (15 min: compressed further, to keep the rows short), alerts repeating
     /// every second (three times) until acknowledged, a 1 s request timeout.
     pub fn compressed() -> Self {
         Self {
             poll: PollSettings {
                 interval: Duration::from_secs(1),
-                reconcile_every: Duration::from_secs(3),
+                reconcile_every: Duration::from_secs(30),
                 overlap: Duration::from_secs(4),
                 max_backoff: Duration::from_secs(2),
             },

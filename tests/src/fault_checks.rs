@@ -131,6 +131,15 @@ pub fn judge(
             ));
         }
     }
+    let repeats = shown
+        .iter()
+        .filter(|n| n.kind == NotificationKind::Notification && n.repeat > 0)
+        .count();
+    if repeats == 0 {
+        failures.push(
+            "no alert repeated, so notifying after an acknowledgement could not have shown".into(),
+        );
+    }
     let mut unresolved: Vec<i64> = record
         .ended_in_halo
         .iter()
@@ -212,10 +221,7 @@ pub fn judge(
         told,
         alerts: alerts.len(),
         notifications: shown.len(),
-        repeats: shown
-            .iter()
-            .filter(|n| n.kind == NotificationKind::Notification && n.repeat > 0)
-            .count(),
+        repeats,
         tickets: record.tickets_logged,
     }
 }

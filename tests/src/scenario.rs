@@ -24,6 +24,9 @@ pub const ME: i32 = 1;
 pub const COLLEAGUE: i32 = 2;
 /// Tickets logged per phase; three phases.
 pub const PER_PHASE: usize = 70;
+/// How long each fault holds at least: three poll intervals, long enough
+/// for escalations to repeat (every second) while Halo cannot be reached.
+pub const FAULT_HOLDS: Duration = Duration::from_secs(3);
 /// The secret an administrator rotates to in the secret-rotation row.
 pub const ROTATED_SECRET: &str = "rotated-secret-2";
 
@@ -112,6 +115,7 @@ pub async fn run(row: &FaultRow) -> Outcome {
 
     // Phase 2: the fault holds while Halo keeps changing.
     let injected = Utc::now();
+    let holds_until = tokio::time::Instant::now() + FAULT_HOLDS;
     (row.inject)(&sim);
     let phase2 = log_batch(&sim, &mut record);
     work_on(&sim, &run, &mut record, &phase1, 1).await;
@@ -136,6 +140,11 @@ pub async fn run(row: &FaultRow) -> Outcome {
             }
         }
     }
+
+    // The fault lasts its period (the scenario's clock, not a wait for the
+    // app: nothing is expected to happen by then).
+    tokio::time::sleep_until(holds_until).await;
+    work_on(&sim, &run, &mut record, &phase1, 2).await;
 
     // The fault clears; the app must come back without being poked.
     let cleared = Utc::now();
@@ -255,7 +264,7 @@ async fn work_on(
         match (n + round) % 8 {
             0 | 3 => {
                 if run.handle.acknowledge(id, "fault matrix").await.is_ok() {
-                    record.acked_at.insert(id, Utc::now());
+                    record.acked_at.entry(id).or_insert_with(Utc::now);
                 }
             }
             1 => {

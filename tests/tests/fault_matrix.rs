@@ -37,7 +37,10 @@ fn run(row: FaultRow) {
         outcome.alerts,
         outcome.notifications,
         outcome.repeats,
-        outcome.told.as_deref().unwrap_or("(nothing: the app coped)")
+        outcome
+            .told
+            .as_deref()
+            .unwrap_or("(nothing: the app coped)")
     );
     outcome.assert_passed();
 }
@@ -165,17 +168,25 @@ fn connection_closed_without_an_answer() {
 fn token_expiry_mid_run() {
     run(FaultRow {
         name: "token expiry mid-run",
-        // Tokens expire every 2 s all through the run; one revocation on top.
-        sim: |config| config.with_token_lifetime(Duration::from_secs(2)),
+        // Tokens last a second all through the run (renewed early), and one
+        // is revoked mid-run: the next call is answered 401.
+        sim: |config| config.with_token_lifetime(Duration::from_secs(1)),
         inject: |sim| sim.inject(Fault::once(FaultKind::ExpireTokens)),
         clearing: Clearing::Sim,
         told: Told::Unnoticed,
         bit: |sim| {
             let renewals = sim.token_requests_count();
-            if renewals >= 3 {
+            let refused = sim
+                .requests()
+                .iter()
+                .filter(|r| r.status == Some(401))
+                .count();
+            if renewals >= 3 && refused >= 1 {
                 Ok(())
             } else {
-                Err(format!("only {renewals} token request(s)"))
+                Err(format!(
+                    "{renewals} token request(s), {refused} call(s) refused with 401"
+                ))
             }
         },
     });

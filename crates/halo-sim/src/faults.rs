@@ -199,7 +199,10 @@ mod tests {
         }));
         assert_eq!(q.take("/api/tickets", RequestClass::Resource, false), None);
         for _ in 0..3 {
-            assert!(q.take("/api/tickets", RequestClass::Resource, true).is_some());
+            assert!(
+                q.take("/api/tickets", RequestClass::Resource, true)
+                    .is_some()
+            );
         }
         q.clear();
         assert_eq!(q.take("/api/tickets", RequestClass::Resource, true), None);

@@ -199,7 +199,9 @@ pub(crate) fn huge_body(bytes: usize) -> Response {
     let chunks = std::iter::once(axum::body::Bytes::from_static(HEAD.as_bytes()))
         .chain(std::iter::repeat_n(filler.clone(), full))
         .chain(std::iter::once(filler.slice(..rest)))
-        .chain(std::iter::once(axum::body::Bytes::from_static(TAIL.as_bytes())))
+        .chain(std::iter::once(axum::body::Bytes::from_static(
+            TAIL.as_bytes(),
+        )))
         .map(Ok::<_, std::convert::Infallible>);
     let mut response = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
     response.headers_mut().insert(

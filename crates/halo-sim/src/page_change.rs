@@ -62,7 +62,11 @@ pub(crate) async fn after_first_page(
     let open: Vec<i32> = listed
         .iter()
         .copied()
-        .filter(|id| store.ticket(*id).is_some_and(|t| !store.is_closed(t.status_id)))
+        .filter(|id| {
+            store
+                .ticket(*id)
+                .is_some_and(|t| !store.is_closed(t.status_id))
+        })
         .take(close)
         .collect();
     let mut change = PageChange {

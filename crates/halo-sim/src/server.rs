@@ -112,10 +112,7 @@ impl AsyncWrite for ResettableStream {
         Pin::new(&mut self.inner).poll_flush(cx)
     }
 
-    fn poll_shutdown(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<std::io::Result<()>> {
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         // A reset connection must not send FIN first.
         if self.reset.load(Ordering::SeqCst) {
             return Poll::Ready(Ok(()));
