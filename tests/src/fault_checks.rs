@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use alert_engine::{AlertView, IntakeStatus, Notification, NotificationKind};
 
-use crate::scenario::{FaultRow, Record, Told};
+use crate::scenario::{ALERT_WITHIN, FaultRow, Record, Told};
 
 /// What one row found; `failures` empty means the row passed.
 #[derive(Debug)]
@@ -58,6 +58,23 @@ pub fn judge(
     lost.sort_unstable();
     if !lost.is_empty() {
         failures.push(format!("{} ticket(s) never alerted: {lost:?}", lost.len()));
+    }
+    let within = chrono::Duration::from_std(ALERT_WITHIN).unwrap_or_default();
+    let mut late: Vec<String> = record
+        .alertable_at
+        .iter()
+        .filter_map(|(id, could)| {
+            let first = by_ticket.get(id)?.iter().map(|a| a.created_at).min()?;
+            (first - *could > within)
+                .then(|| format!("{id} after {:.1}s", (first - *could).as_seconds_f64()))
+        })
+        .collect();
+    late.sort();
+    if !late.is_empty() {
+        failures.push(format!(
+            "{} ticket(s) alerted later than {ALERT_WITHIN:?} after they could: {late:?}",
+            late.len()
+        ));
     }
     let mut wrong: Vec<i64> = record
         .must_not_alert

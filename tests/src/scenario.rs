@@ -27,6 +27,10 @@ pub const PER_PHASE: usize = 70;
 /// How long each fault holds at least: three poll intervals, long enough
 /// for escalations to repeat (every second) while Halo cannot be reached.
 pub const FAULT_HOLDS: Duration = Duration::from_secs(3);
+/// The longest a ticket may take to alert once it could (logged, assigned
+/// to me, or the fault cleared): eight poll intervals, four minutes at the
+/// product's pace. Later than that an on-call technician has lost it.
+pub const ALERT_WITHIN: Duration = Duration::from_secs(8);
 /// The secret an administrator rotates to in the secret-rotation row.
 pub const ROTATED_SECRET: &str = "rotated-secret-2";
 
@@ -68,6 +72,9 @@ pub struct FaultRow {
 pub struct Record {
     /// Tickets that must end up with an alert.
     pub must_alert: HashSet<i64>,
+    /// When each of them could first have alerted (logged, or assigned to
+    /// me), by the test's clock; the fault's end for those during it.
+    pub alertable_at: HashMap<i64, DateTime<Utc>>,
     /// Tickets that must never alert (other team, or a colleague's).
     pub must_not_alert: HashSet<i64>,
     /// Tickets closed or taken by a colleague in Halo after they alerted.
@@ -148,6 +155,11 @@ pub async fn run(row: &FaultRow) -> Outcome {
 
     // The fault clears; the app must come back without being poked.
     let cleared = Utc::now();
+    for at in record.alertable_at.values_mut() {
+        if *at >= injected {
+            *at = cleared;
+        }
+    }
     match row.clearing {
         Clearing::Sim => sim.clear_faults(),
         Clearing::NewSecret => run.restart_with_secret(ROTATED_SECRET).await,
@@ -234,6 +246,7 @@ fn log_batch(sim: &SimControl, record: &mut Record) -> Vec<i64> {
                 record.must_not_alert.insert(id);
             } else {
                 record.must_alert.insert(id);
+                record.alertable_at.insert(id, Utc::now());
             }
             id
         })
@@ -300,6 +313,7 @@ async fn work_on(
                 .expect("assign to me");
             record.must_not_alert.remove(&id);
             record.must_alert.insert(id);
+            record.alertable_at.insert(id, Utc::now());
         }
     }
 }
