@@ -275,10 +275,8 @@ async fn work_on(
     for (n, &id) in alerting.iter().enumerate() {
         let ticket = i32::try_from(id).expect("ticket id");
         match (n + round) % 8 {
-            0 | 3 => {
-                if run.handle.acknowledge(id, "fault matrix").await.is_ok() {
-                    record.acked_at.entry(id).or_insert_with(Utc::now);
-                }
+            0 | 3 if run.handle.acknowledge(id, "fault matrix").await.is_ok() => {
+                record.acked_at.entry(id).or_insert_with(Utc::now);
             }
             1 => {
                 sim.add_customer_reply(ticket, "Any news?")

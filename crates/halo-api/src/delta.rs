@@ -152,7 +152,11 @@ mod tests {
             ..ticket(1, 1)
         };
         let again = tracker.accept(vec![assigned.clone()], start);
-        assert_eq!(again, [assigned.clone()], "same last_update, new agent");
+        assert_eq!(
+            again,
+            std::slice::from_ref(&assigned),
+            "same last_update, new agent"
+        );
         assert!(tracker.accept(vec![assigned], start).is_empty());
     }
 }
