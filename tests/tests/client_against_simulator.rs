@@ -337,6 +337,10 @@ async fn a_slow_halo_times_out() {
         ),
         "{error:?}"
     );
+    assert!(
+        error.to_string().contains("did not answer in time"),
+        "{error}"
+    );
 }
 
 #[tokio::test]

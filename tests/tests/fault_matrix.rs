@@ -136,7 +136,7 @@ fn slower_than_the_timeout() {
         inject: |sim| sim.inject(everywhere(FaultKind::Slow(Duration::from_secs(3)))),
         clearing: Clearing::Sim,
         bit: it_shows,
-        told: Told::Cause(&["timed out"]),
+        told: Told::Cause(&["timed out", "did not answer in time"]),
     });
 }
 

@@ -125,7 +125,7 @@ pub enum HaloError {
         detail: String,
     },
 
-    #[error("could not reach Halo while {operation}: {detail}; check the address and your network", operation = .operation.describe())]
+    #[error("could not reach Halo while {operation}: {detail}; {advice}", operation = .operation.describe(), advice = network_advice(*.timed_out))]
     Network {
         operation: Operation,
         detail: String,
@@ -161,6 +161,14 @@ impl HaloError {
                 | HaloError::Unauthorized { .. }
                 | HaloError::Forbidden { .. }
         )
+    }
+}
+
+fn network_advice(timed_out: bool) -> &'static str {
+    if timed_out {
+        "Halo did not answer in time: it may be overloaded, or the network slow"
+    } else {
+        "check the address and your network"
     }
 }
 
@@ -226,48 +234,11 @@ pub fn error_detail(body: &str) -> String {
             }
         }
         Ok(Value::String(text)) => excerpt(&text),
-        _ => match html_text(trimmed) {
+        _ => match crate::html_page::text_of(trimmed) {
             Some(text) => excerpt(&text),
             None => excerpt(trimmed),
         },
     }
-}
-
-/// What an HTML error page (a proxy's or gateway's, not Halo's) says, so the
-/// user reads "502 - Web server received an invalid response..." and not
-/// markup: its title, else its text without tags.
-fn html_text(body: &str) -> Option<String> {
-    let lower = body.to_ascii_lowercase();
-    if !(lower.starts_with("<!doctype html") || lower.starts_with("<html")) {
-        return None;
-    }
-    let title = lower.find("<title>").and_then(|start| {
-        let start = start + "<title>".len();
-        let end = start + lower[start..].find("</title>")?;
-        // ASCII lower-casing keeps byte offsets, so they index `body` too.
-        body.get(start..end)
-    });
-    let text = match title.map(str::trim).filter(|t| !t.is_empty()) {
-        Some(title) => title.to_owned(),
-        None => {
-            let mut text = String::new();
-            let mut in_tag = false;
-            for c in body.chars() {
-                match c {
-                    '<' => in_tag = true,
-                    '>' => {
-                        in_tag = false;
-                        text.push(' ');
-                    }
-                    c if !in_tag => text.push(c),
-                    _ => {}
-                }
-            }
-            text
-        }
-    };
-    let words: Vec<&str> = text.split_whitespace().collect();
-    (!words.is_empty()).then(|| words.join(" "))
 }
 
 fn field_problem(field: &str, problem: &Value) -> Option<String> {

@@ -18,6 +18,7 @@ pub mod dates;
 pub mod delta;
 mod endpoints;
 pub mod error;
+mod html_page;
 mod lenient;
 pub mod models;
 pub mod query;
