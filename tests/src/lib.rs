@@ -1,5 +1,11 @@
 //! Shared helpers for the black-box tests in `tests/tests/`: a Halo client
-//! wired to a running simulator, and Halo's OpenAPI document.
+//! wired to a running simulator, and Halo's OpenAPI document; the running
+//! engine against a simulator and the fault matrix's scenario and checks.
+
+pub mod engine_run;
+pub mod fault_checks;
+pub mod panics;
+pub mod scenario;
 
 pub mod stopwatch;
 

@@ -337,6 +337,10 @@ async fn a_slow_halo_times_out() {
         ),
         "{error:?}"
     );
+    assert!(
+        error.to_string().contains("did not answer in time"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -353,6 +357,54 @@ async fn malformed_json_is_an_unexpected_response_not_a_panic() {
         "{error:?}"
     );
     assert!(error.to_string().contains("not valid JSON"), "{error}");
+}
+
+/// A runaway answer is refused once it passes the limit, not buffered: the
+/// simulator streams 50 MB without a length, and the client stops reading.
+#[tokio::test]
+async fn a_fifty_megabyte_answer_is_refused_as_too_large() {
+    let sim = sim().await;
+    let client = client_for(&sim.base_url());
+    sim.inject(fault(
+        FaultKind::HugeBody {
+            bytes: 50 * 1024 * 1024,
+        },
+        1,
+    ));
+    let error = client
+        .list_tickets(&TicketQuery::default())
+        .await
+        .expect_err("too large");
+    assert!(error.to_string().contains("too large"), "{error}");
+    // Not retried: one huge answer was sent, and the next call works.
+    assert_eq!(
+        sim.requests()
+            .iter()
+            .filter(|r| r.path_starts_with("/api/Tickets"))
+            .count(),
+        1
+    );
+    client
+        .list_tickets(&TicketQuery::default())
+        .await
+        .expect("the next answer is read");
+}
+
+/// A gateway's HTML error page is shown by its title, not its markup.
+#[tokio::test]
+async fn a_gateway_error_page_is_named_by_its_title() {
+    let sim = sim().await;
+    let client = client_for(&sim.base_url());
+    sim.inject(fault(FaultKind::Gateway { status: 502 }, 3));
+    let error = client
+        .list_tickets(&TicketQuery::default())
+        .await
+        .expect_err("502");
+    let text = error.to_string();
+    assert!(
+        text.contains("502 - Web server received an invalid response") && !text.contains('<'),
+        "{text}"
+    );
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 use url::Url;
 
+use crate::body::read_limited;
 use crate::budget::RequestBudget;
 use crate::clock::SharedClock;
 use crate::connection::{ClientSecret, ConnectionSettings};
@@ -169,7 +170,12 @@ impl Authenticator {
             });
         }
         let status = status.as_u16();
-        let text = response.text().await.unwrap_or_default();
+        let text = read_limited(
+            Operation::Token,
+            response,
+            crate::body::MAX_TOKEN_RESPONSE_BYTES,
+        )
+        .await?;
         let detail = error_detail(&text);
         match status {
             200..=299 => {}

@@ -125,7 +125,7 @@ pub enum HaloError {
         detail: String,
     },
 
-    #[error("could not reach Halo while {operation}: {detail}; check the address and your network", operation = .operation.describe())]
+    #[error("could not reach Halo while {operation}: {detail}; {advice}", operation = .operation.describe(), advice = network_advice(*.timed_out))]
     Network {
         operation: Operation,
         detail: String,
@@ -164,10 +164,23 @@ impl HaloError {
     }
 }
 
+fn network_advice(timed_out: bool) -> &'static str {
+    if timed_out {
+        "Halo did not answer in time: it may be overloaded, or the network slow"
+    } else {
+        "check the address and your network"
+    }
+}
+
 /// A failure to reach Halo, with every cause in the chain (reqwest's own
-/// message alone says only "error sending request").
+/// message alone says only "error sending request"), without the URL: its
+/// query string is noise in the tray's tooltip, and the operation says
+/// what was asked.
 pub(crate) fn network_error(operation: Operation, error: &reqwest::Error) -> HaloError {
     let mut detail = error.to_string();
+    if let Some(url) = error.url() {
+        detail = detail.replace(&format!(" for url ({url})"), "");
+    }
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         detail.push_str(&format!(": {cause}"));
@@ -221,7 +234,10 @@ pub fn error_detail(body: &str) -> String {
             }
         }
         Ok(Value::String(text)) => excerpt(&text),
-        _ => excerpt(trimmed),
+        _ => match crate::html_page::text_of(trimmed) {
+            Some(text) => excerpt(&text),
+            None => excerpt(trimmed),
+        },
     }
 }
 
@@ -321,10 +337,14 @@ mod tests {
     #[test]
     fn odd_bodies_become_short_excerpts() {
         assert_eq!(error_detail(""), "no details given");
+        assert_eq!(error_detail("<html>Bad Gateway</html>"), "Bad Gateway");
         assert_eq!(
-            error_detail("<html>Bad Gateway</html>"),
-            "<html>Bad Gateway</html>"
+            error_detail(
+                "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\">\r\n<HTML><HEAD><TITLE>Service Unavailable</TITLE></HEAD>\r\n<BODY><h2>Service Unavailable</h2></BODY></HTML>"
+            ),
+            "Service Unavailable"
         );
+        assert_eq!(error_detail("<b>not a page</b>"), "<b>not a page</b>");
         let long = "x".repeat(1000);
         assert!(error_detail(&long).chars().count() <= 201);
         assert_eq!(error_detail("ü".repeat(300).as_str()).chars().count(), 201);

@@ -9,6 +9,7 @@
 
 mod auth;
 pub mod backoff;
+pub mod body;
 pub mod budget;
 mod client;
 pub mod clock;
@@ -17,6 +18,7 @@ pub mod dates;
 pub mod delta;
 mod endpoints;
 pub mod error;
+mod html_page;
 mod lenient;
 pub mod models;
 pub mod query;

@@ -7,6 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::auth::Authenticator;
+use crate::body::{MAX_RESPONSE_BYTES, read_limited};
 use crate::budget::RequestBudget;
 use crate::clock::SharedClock;
 use crate::connection::{ClientSecret, ConnectionSettings};
@@ -162,15 +163,18 @@ impl Transport {
                         header(reqwest::header::DATE),
                         header(reqwest::header::RETRY_AFTER),
                     );
-                    response.text().await.map(|text| (status, headers, text))
+                    read_limited(operation, response, MAX_RESPONSE_BYTES)
+                        .await
+                        .map(|text| (status, headers, text))
                 }
-                Err(error) => Err(error),
+                Err(error) => Err(network_error(operation, &error)),
             };
             let (status, (date, retry_after), text) = match answer {
                 Ok(answer) => answer,
+                // Too large: reading it again would cost as much again.
+                Err(error @ HaloError::UnexpectedResponse { .. }) => return Err(error),
                 Err(error) => {
-                    let wait =
-                        retry_transient(&mut transient_failures, network_error(operation, &error))?;
+                    let wait = retry_transient(&mut transient_failures, error)?;
                     tokio::time::sleep(wait).await;
                     continue;
                 }

@@ -1,6 +1,7 @@
 //! Scripted misbehaviour: a queue of faults, each answering the next `times`
 //! matching requests in place of the normal answer (or on top of it).
-//! Control requests (`/_sim/*`) are never affected.
+//! [`Fault::lasting`] makes one last until `clear_faults`, for a fault that
+//! holds for a period. Control requests (`/_sim/*`) are never affected.
 
 use std::time::Duration;
 
@@ -17,6 +18,20 @@ pub enum FaultKind {
     Slow(Duration),
     /// Close the TCP connection without any HTTP response.
     DropConnection,
+    /// Abort the TCP connection (RST, as a crashed proxy or a firewall
+    /// does) without any HTTP response.
+    ResetConnection,
+    /// A gateway in front of Halo fails (`status` 502, 503 or 504) with the
+    /// HTML page IIS / Azure Front Door show, not a Halo JSON error.
+    Gateway { status: u16 },
+    /// Answer 200 with a JSON body of `bytes` bytes, streamed without a
+    /// `Content-Length` (a runaway proxy or a ticket full of inline images).
+    HugeBody { bytes: usize },
+    /// On the first page of a paged ticket list: answer it, then close the
+    /// first `close` open tickets on it and log `create` new tickets in the
+    /// first row's team, so later pages shift as they do when colleagues
+    /// work while the client pages. See `SimControl::page_changes`.
+    ChangeBetweenPages { close: usize, create: usize },
     /// Answer normally but cut the body in half (invalid JSON).
     MalformedJson,
     /// 403 naming this permission.
@@ -53,6 +68,11 @@ impl Fault {
             path_prefix: None,
             times,
         }
+    }
+
+    /// A fault that lasts until `clear_faults`.
+    pub fn lasting(kind: FaultKind) -> Self {
+        Self::times(kind, u32::MAX)
     }
 
     /// Limits the fault to paths starting with `prefix`.
@@ -110,10 +130,22 @@ impl FaultQueue {
     }
 
     /// Takes one use of the first fault matching this request.
-    pub(crate) fn take(&mut self, path: &str, class: RequestClass) -> Option<FaultKind> {
-        let index = self.pending.iter().position(|f| matches(f, path, class))?;
+    /// `first_page`: the request is page 1 of a paged ticket list, the only
+    /// place a `ChangeBetweenPages` fault applies.
+    pub(crate) fn take(
+        &mut self,
+        path: &str,
+        class: RequestClass,
+        first_page: bool,
+    ) -> Option<FaultKind> {
+        let index = self
+            .pending
+            .iter()
+            .position(|f| matches(f, path, class, first_page))?;
         let fault = &mut self.pending[index];
-        fault.times -= 1;
+        if fault.times != u32::MAX {
+            fault.times -= 1;
+        }
         let kind = fault.kind.clone();
         if fault.times == 0 {
             self.pending.remove(index);
@@ -122,7 +154,10 @@ impl FaultQueue {
     }
 }
 
-fn matches(fault: &Fault, path: &str, class: RequestClass) -> bool {
+fn matches(fault: &Fault, path: &str, class: RequestClass, first_page: bool) -> bool {
+    if matches!(fault.kind, FaultKind::ChangeBetweenPages { .. }) {
+        return first_page;
+    }
     match &fault.path_prefix {
         Some(prefix) => path.starts_with(&prefix.to_ascii_lowercase()),
         None if fault.kind == FaultKind::InvalidClient => class == RequestClass::Token,
@@ -139,30 +174,48 @@ mod tests {
         let mut q = FaultQueue::default();
         q.push(Fault::times(FaultKind::ServerError, 2).on_path("/api/Tickets"));
         q.push(Fault::once(FaultKind::InvalidClient));
-        assert_eq!(q.take("/api/status", RequestClass::Resource), None);
+        assert_eq!(q.take("/api/status", RequestClass::Resource, false), None);
         assert_eq!(
-            q.take("/api/tickets/5", RequestClass::Resource),
+            q.take("/api/tickets/5", RequestClass::Resource, false),
             Some(FaultKind::ServerError)
         );
         assert_eq!(
-            q.take("/auth/token", RequestClass::Token),
+            q.take("/auth/token", RequestClass::Token, false),
             Some(FaultKind::InvalidClient)
         );
         assert_eq!(
-            q.take("/api/tickets", RequestClass::Resource),
+            q.take("/api/tickets", RequestClass::Resource, false),
             Some(FaultKind::ServerError)
         );
-        assert_eq!(q.take("/api/tickets", RequestClass::Resource), None);
+        assert_eq!(q.take("/api/tickets", RequestClass::Resource, false), None);
+    }
+
+    #[test]
+    fn lasting_faults_last_and_page_changes_wait_for_a_first_page() {
+        let mut q = FaultQueue::default();
+        q.push(Fault::lasting(FaultKind::ChangeBetweenPages {
+            close: 1,
+            create: 1,
+        }));
+        assert_eq!(q.take("/api/tickets", RequestClass::Resource, false), None);
+        for _ in 0..3 {
+            assert!(
+                q.take("/api/tickets", RequestClass::Resource, true)
+                    .is_some()
+            );
+        }
+        q.clear();
+        assert_eq!(q.take("/api/tickets", RequestClass::Resource, true), None);
     }
 
     #[test]
     fn unprefixed_faults_spare_authinfo_and_tokens() {
         let mut q = FaultQueue::default();
         q.push(Fault::once(FaultKind::DropConnection));
-        assert_eq!(q.take("/api/authinfo", RequestClass::AuthInfo), None);
-        assert_eq!(q.take("/auth/token", RequestClass::Token), None);
+        assert_eq!(q.take("/api/authinfo", RequestClass::AuthInfo, false), None);
+        assert_eq!(q.take("/auth/token", RequestClass::Token, false), None);
         assert_eq!(
-            q.take("/api/team", RequestClass::Resource),
+            q.take("/api/team", RequestClass::Resource, false),
             Some(FaultKind::DropConnection)
         );
     }

@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use axum::Router;
@@ -20,6 +21,7 @@ use crate::auth::{self, AuthContext};
 use crate::dates;
 use crate::faults::{FaultKind, RequestClass};
 use crate::halo_error;
+use crate::page_change;
 use crate::record::RecordedRequest;
 use crate::shared::{Shared, lock};
 
@@ -31,10 +33,13 @@ const MAX_BODY: usize = 16 * 1024 * 1024;
 #[error("connection dropped on purpose")]
 pub(crate) struct ConnectionDropped;
 
+/// `reset` is the connection's: set, the server aborts the socket (RST)
+/// instead of closing it once this request ends without an answer.
 pub(crate) async fn handle(
     shared: Arc<Shared>,
     router: Router,
     peer: SocketAddr,
+    reset: Arc<AtomicBool>,
     request: hyper::Request<Incoming>,
 ) -> Result<Response, ConnectionDropped> {
     let (mut parts, body) = request.into_parts();
@@ -91,19 +96,32 @@ pub(crate) async fn handle(
         at: dates::now(),
     };
     let method = recorded.method.clone();
+    let first_page = page_change::is_first_page(&method, &path, &recorded.query);
     let seq = lock(&shared.recorder).push(recorded);
     let class = RequestClass::of(&path);
-    let fault = lock(&shared.faults).take(&path, class);
+    let fault = lock(&shared.faults).take(&path, class, first_page);
     if fault.is_some() {
         tracing::debug!(%method, %path, ?fault, "injecting fault");
     }
 
     let mut truncate = false;
+    let mut page_change = None;
     let early = match fault {
         None => None,
         Some(FaultKind::DropConnection) => {
             lock(&shared.recorder).set_status(seq, None);
             return Err(ConnectionDropped);
+        }
+        Some(FaultKind::ResetConnection) => {
+            lock(&shared.recorder).set_status(seq, None);
+            reset.store(true, Ordering::SeqCst);
+            return Err(ConnectionDropped);
+        }
+        Some(FaultKind::Gateway { status }) => Some(halo_error::gateway(status)),
+        Some(FaultKind::HugeBody { bytes }) => Some(halo_error::huge_body(bytes)),
+        Some(FaultKind::ChangeBetweenPages { close, create }) => {
+            page_change = Some((close, create));
+            None
         }
         Some(FaultKind::RateLimited { retry_after }) => Some(halo_error::rate_limited(
             halo_error::RATE_LIMIT_TEXT,
@@ -144,6 +162,9 @@ pub(crate) async fn handle(
     };
     if truncate {
         response = truncate_body(response).await;
+    }
+    if let Some((close, create)) = page_change {
+        response = page_change::after_first_page(&shared, response, close, create).await;
     }
     let status = response.status().as_u16();
     tracing::debug!(%method, %path, status, "answered");

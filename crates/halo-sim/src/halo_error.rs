@@ -166,6 +166,51 @@ pub(crate) fn rate_limited(text: &str, retry_after: Option<u64>) -> Response {
     response
 }
 
+/// What a gateway in front of Halo answers when Halo behind it fails: the
+/// HTML pages of IIS Application Request Routing (502), HTTP.sys (503) and
+/// Azure Front Door (504), never Halo's JSON.
+pub(crate) fn gateway(status: u16) -> Response {
+    let (code, body) = match status {
+        502 => (
+            StatusCode::BAD_GATEWAY,
+            "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" \"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd\">\r\n<html xmlns=\"http://www.w3.org/1999/xhtml\">\r\n<head>\r\n<meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\"/>\r\n<title>502 - Web server received an invalid response while acting as a gateway or proxy server.</title>\r\n<style type=\"text/css\">body{margin:0;font-size:.7em;font-family:Verdana, Arial, Helvetica, sans-serif;background:#EEEEEE;}</style>\r\n</head>\r\n<body>\r\n<div id=\"header\"><h1>Server Error</h1></div>\r\n<div id=\"content\">\r\n <div class=\"content-container\"><fieldset>\r\n  <h2>502 - Web server received an invalid response while acting as a gateway or proxy server.</h2>\r\n  <h3>There is a problem with the page you are looking for, and it cannot be displayed. When the Web server (while acting as a gateway or proxy) contacted the upstream content server, it received an invalid response from the content server.</h3>\r\n </fieldset></div>\r\n</div>\r\n</body>\r\n</html>\r\n",
+        ),
+        503 => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\"\"http://www.w3.org/TR/html4/strict.dtd\">\r\n<HTML><HEAD><TITLE>Service Unavailable</TITLE>\r\n<META HTTP-EQUIV=\"Content-Type\" Content=\"text/html; charset=us-ascii\"></HEAD>\r\n<BODY><h2>Service Unavailable</h2>\r\n<hr><p>HTTP Error 503. The service is unavailable.</p>\r\n</BODY></HTML>\r\n",
+        ),
+        _ => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::GATEWAY_TIMEOUT),
+            "<!DOCTYPE html><html><head><title>Our services aren't available right now</title></head><body><h2>Our services aren't available right now</h2><p>We're working to restore all services as soon as possible. Please check back soon.</p></body></html>",
+        ),
+    };
+    with_body(code, "text/html", body.to_owned())
+}
+
+/// 200 with a JSON ticket list padded to `bytes`, streamed in chunks so the
+/// simulator never holds it, and sent without a `Content-Length`.
+pub(crate) fn huge_body(bytes: usize) -> Response {
+    const CHUNK: usize = 64 * 1024;
+    const HEAD: &str = "{\"record_count\":0,\"tickets\":[],\"padding\":\"";
+    const TAIL: &str = "\"}";
+    let padding = bytes.saturating_sub(HEAD.len() + TAIL.len());
+    let filler = axum::body::Bytes::from(vec![b'x'; CHUNK]);
+    let (full, rest) = (padding / CHUNK, padding % CHUNK);
+    let chunks = std::iter::once(axum::body::Bytes::from_static(HEAD.as_bytes()))
+        .chain(std::iter::repeat_n(filler.clone(), full))
+        .chain(std::iter::once(filler.slice(..rest)))
+        .chain(std::iter::once(axum::body::Bytes::from_static(
+            TAIL.as_bytes(),
+        )))
+        .map(Ok::<_, std::convert::Infallible>);
+    let mut response = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}
+
 /// The token endpoint's OAuth errors.
 pub(crate) fn oauth(status: StatusCode, error: &str, description: Option<&str>) -> Response {
     let body = match description {

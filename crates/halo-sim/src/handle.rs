@@ -58,6 +58,8 @@ pub async fn start_on(addr: SocketAddr, config: SimConfig) -> SimResult<SimHandl
         store: Mutex::new(seed::build_store(&config, dates::now())),
         tokens: Mutex::new(TokenStore::default()),
         faults: Mutex::new(FaultQueue::default()),
+        client_secret: Mutex::new(config.client_secret.clone()),
+        page_changes: Mutex::new(Vec::new()),
         recorder: Mutex::new(Recorder::default()),
         rate: config
             .rate_limit

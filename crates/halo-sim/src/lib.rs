@@ -19,6 +19,7 @@ mod generator;
 mod halo_error;
 mod handle;
 mod model;
+mod page_change;
 mod plaintext;
 mod ratelimit;
 mod record;
@@ -42,6 +43,7 @@ pub use model::{
     ActionAuthor, Agent, Client, EndUser, NewTicket, Outcome, Priority, SimAction, SimTicket, Site,
     Status, Team, TicketType,
 };
+pub use page_change::PageChange;
 pub use record::RecordedRequest;
 pub use scripting::SimControl;
 pub use webhooks::{TemplateRendering, WebhookAuth, WebhookShape};

@@ -14,6 +14,7 @@ use crate::error::{SimError, SimResult};
 use crate::faults::Fault;
 use crate::generator::GeneratorHandle;
 use crate::model::{Agent, NewTicket, Outcome, Priority, SimAction, SimTicket, Status, Team};
+use crate::page_change::PageChange;
 use crate::record::RecordedRequest;
 use crate::seed;
 use crate::shared::{Shared, lock};
@@ -181,6 +182,18 @@ impl SimControl {
 
     pub fn clear_faults(&self) {
         lock(&self.shared.faults).clear();
+    }
+
+    /// What `ChangeBetweenPages` faults changed so far, oldest first.
+    pub fn page_changes(&self) -> Vec<PageChange> {
+        lock(&self.shared.page_changes).clone()
+    }
+
+    /// An administrator regenerates the application's client secret: from
+    /// now on only `new_secret` gets a token (401 `invalid_client` for the
+    /// old one). Tokens already issued stay valid until they expire.
+    pub fn rotate_secret(&self, new_secret: impl Into<String>) {
+        *lock(&self.shared.client_secret) = new_secret.into();
     }
 
     /// Invalidates every token issued so far; the next API call answers 401.

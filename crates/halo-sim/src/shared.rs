@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::auth::TokenStore;
 use crate::config::SimConfig;
 use crate::faults::FaultQueue;
+use crate::page_change::PageChange;
 use crate::ratelimit::RollingWindow;
 use crate::record::Recorder;
 use crate::store::Store;
@@ -18,6 +19,10 @@ pub(crate) struct Shared {
     pub store: Mutex<Store>,
     pub tokens: Mutex<TokenStore>,
     pub faults: Mutex<FaultQueue>,
+    /// The client secret the token endpoint accepts now (rotated by tests).
+    pub client_secret: Mutex<String>,
+    /// What `ChangeBetweenPages` faults did, oldest first.
+    pub page_changes: Mutex<Vec<PageChange>>,
     pub recorder: Mutex<Recorder>,
     pub rate: Option<Mutex<RollingWindow>>,
     /// For outgoing webhooks; built on first use, since loading TLS roots

@@ -244,6 +244,7 @@ async fn run() -> Result<()> {
                 permission: args.permission,
                 status: args.status,
                 shape,
+                ..FaultSpec::default()
             };
             // Validate locally for a clearer message before sending.
             spec.to_fault()?;

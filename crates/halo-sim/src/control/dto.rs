@@ -84,8 +84,10 @@ pub struct SimInfo {
 /// A fault as the CLI describes it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FaultSpec {
-    /// `rate-limited`, `server-error`, `slow`, `drop`, `malformed-json`,
-    /// `forbidden`, `expire-tokens`, `invalid-client` or `error-body`.
+    /// `rate-limited`, `server-error`, `slow`, `drop`, `reset`, `gateway`
+    /// (`502`, `503`, `504`), `huge-body`, `change-between-pages`,
+    /// `malformed-json`, `forbidden`, `expire-tokens`, `invalid-client` or
+    /// `error-body`.
     pub kind: String,
     #[serde(default)]
     pub times: Option<u32>,
@@ -101,6 +103,14 @@ pub struct FaultSpec {
     pub status: Option<u16>,
     #[serde(default)]
     pub shape: Option<ErrorShape>,
+    /// For `huge-body`: its size (default 50 MiB).
+    #[serde(default)]
+    pub bytes: Option<usize>,
+    /// For `change-between-pages`: tickets closed and logged after page 1.
+    #[serde(default)]
+    pub close: Option<usize>,
+    #[serde(default)]
+    pub create: Option<usize>,
 }
 
 impl FaultSpec {
@@ -112,6 +122,21 @@ impl FaultSpec {
             "server-error" | "500" => FaultKind::ServerError,
             "slow" => FaultKind::Slow(Duration::from_millis(self.delay_ms.unwrap_or(2000))),
             "drop" | "drop-connection" => FaultKind::DropConnection,
+            "reset" | "reset-connection" => FaultKind::ResetConnection,
+            "gateway" | "502" | "503" | "504" => FaultKind::Gateway {
+                status: self.status.unwrap_or(match self.kind.as_str() {
+                    "503" => 503,
+                    "504" => 504,
+                    _ => 502,
+                }),
+            },
+            "huge-body" => FaultKind::HugeBody {
+                bytes: self.bytes.unwrap_or(50 * 1024 * 1024),
+            },
+            "change-between-pages" => FaultKind::ChangeBetweenPages {
+                close: self.close.unwrap_or(3),
+                create: self.create.unwrap_or(3),
+            },
             "malformed-json" | "malformed" => FaultKind::MalformedJson,
             "forbidden" | "403" => FaultKind::Forbidden {
                 permission: self

@@ -72,9 +72,8 @@ pub(crate) async fn token(State(shared): State<Arc<Shared>>, request: Request) -
             return halo_error::oauth(StatusCode::BAD_REQUEST, "unsupported_grant_type", None);
         }
     }
-    if field("client_id") != Some(config.client_id.as_str())
-        || field("client_secret") != Some(config.client_secret.as_str())
-    {
+    let secret_ok = field("client_secret") == Some(lock(&shared.client_secret).as_str());
+    if field("client_id") != Some(config.client_id.as_str()) || !secret_ok {
         return halo_error::oauth(StatusCode::UNAUTHORIZED, "invalid_client", None);
     }
     let scopes = effective_scopes(field("scope"), &config.scopes);
