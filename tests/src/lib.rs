@@ -1,12 +1,12 @@
 //! Shared helpers for the black-box tests in `tests/tests/`: a Halo client
 //! wired to a running simulator, and Halo's OpenAPI document; the running
-//! engine against a simulator and the fault matrix's scenario and checks.
+//! engine against a simulator, the fault matrix's scenario and checks, and
+//! the latency benchmarks' stopwatch.
 
 pub mod engine_run;
 pub mod fault_checks;
 pub mod panics;
 pub mod scenario;
-
 pub mod stopwatch;
 
 use std::sync::Arc;
