@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 install_desktop_test_tools
+install_fuzz_tools
 
 step() { echo; echo "== $* ($(date -u +%H:%M:%S))"; }
 
@@ -24,6 +25,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "tests"
 cargo test --workspace --all-targets --locked
+
+step "fuzz smoke run (every target in fuzz/, ${FUZZ_SECONDS:-15} s each)"
+FUZZ_SECONDS=${FUZZ_SECONDS:-15} bash scripts/fuzz.sh
 
 step "desktop tests (dunst, GNOME Keyring, the app's windows through WebDriver)"
 # The end-to-end tests start the app binary themselves.
