@@ -26,8 +26,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "tests"
 cargo test --workspace --all-targets --locked
 
-step "fuzz smoke run (every target in fuzz/, ${FUZZ_SECONDS:-15} s each)"
-FUZZ_SECONDS=${FUZZ_SECONDS:-15} bash scripts/fuzz.sh
+step "fuzz smoke run (every target in fuzz/, ${FUZZ_SECONDS:-10} s each)"
+FUZZ_SECONDS=${FUZZ_SECONDS:-10} bash scripts/fuzz.sh
 
 step "desktop tests (dunst, GNOME Keyring, the app's windows through WebDriver)"
 # The end-to-end tests start the app binary themselves.
