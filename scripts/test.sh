@@ -26,7 +26,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "tests"
 cargo test --workspace --all-targets --locked
 
-# About 3.5 minutes on a fresh 2-core machine, most of it the build;
+# The build is ~5 CPU-minutes (measured on a busy machine; an estimated
+# 2.5-3 minutes on a fresh 2-core one), the runs 10 s per target;
 # FUZZ_SECONDS=0 skips it.
 if [[ ${FUZZ_SECONDS:-10} != 0 ]]; then
   step "fuzz smoke run (every target in fuzz/, ${FUZZ_SECONDS:-10} s each)"
