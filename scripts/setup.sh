@@ -48,6 +48,13 @@ install_desktop_test_tools() {
   fi
 }
 
+# The fuzz targets (scripts/fuzz.sh, run by test.sh): libfuzzer-sys
+# compiles libFuzzer, which needs a C++ compiler. cargo-fuzz itself is not
+# needed (fuzz/README.md); install it for `cargo fuzz` by hand.
+install_fuzz_tools() {
+  command -v c++ >/dev/null || apt_install g++
+}
+
 # The windows' pages: the app embeds ui/dist when it compiles (so cargo
 # build, clippy and test of the workspace need it), and the Tauri CLI.
 prepare_front_end() {

@@ -7,6 +7,11 @@ use serde::{Deserialize, Deserializer, Serializer};
 
 /// Dates before this year are Halo's "no date" sentinels.
 const SENTINEL_BEFORE_YEAR: i32 = 1902;
+/// Halo's database holds no later year, and [`format_halo_date`] could
+/// not write one back in a form this module reads (found with the
+/// `halo_ticket` fuzz target's round-trip property:
+/// `9999-12-31T23:00:00-05:00` is in year 10000 once in UTC).
+const LAST_YEAR: i32 = 9999;
 
 /// Parses one of Halo's date forms. `None` for sentinels, empty strings and
 /// anything unreadable: a bad date must never cost the whole ticket.
@@ -19,7 +24,7 @@ pub fn parse_halo_date(raw: &str) -> Option<DateTime<Utc>> {
         .map(|d| d.with_timezone(&Utc))
         .ok()
         .or_else(|| parse_zoneless(raw).map(|naive| naive.and_utc()));
-    parsed.filter(|date| date.year() >= SENTINEL_BEFORE_YEAR)
+    parsed.filter(|date| (SENTINEL_BEFORE_YEAR..=LAST_YEAR).contains(&date.year()))
 }
 
 fn parse_zoneless(raw: &str) -> Option<NaiveDateTime> {
@@ -99,6 +104,22 @@ mod tests {
             "2022-13-45T99:99:99",
         ] {
             assert_eq!(parse_halo_date(raw), None, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn a_date_past_year_9999_is_no_date_and_every_date_read_writes_back() {
+        assert_eq!(parse_halo_date("9999-12-31T23:00:00-05:00"), None);
+        assert_eq!(parse_halo_date("+10000-01-01T04:00:00.000Z"), None);
+        for raw in [
+            "9999-12-31T23:59:59.9999999Z",
+            "9999-12-31T23:00:00+05:00",
+            "1902-01-01T00:00:00",
+            "2022-09-30T04:23:56.7742189-04:00",
+        ] {
+            let read = parse_halo_date(raw).expect(raw);
+            let written = format_halo_date(read);
+            assert!(parse_halo_date(&written).is_some(), "{raw} → {written}");
         }
     }
 

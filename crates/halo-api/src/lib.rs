@@ -32,6 +32,7 @@ pub use client::HaloClient;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use connection::{ClientSecret, ConnectionSettings, InstanceUrl};
 pub use delta::DeltaTracker;
+pub use endpoints::{TicketPage, read_ticket_page};
 pub use error::{HaloError, Operation};
 pub use models::*;
 pub use query::TicketQuery;

@@ -5,6 +5,8 @@ mod actions;
 mod lookups;
 mod tickets;
 
+pub use tickets::{TicketPage, read_ticket_page};
+
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 

@@ -14,6 +14,34 @@ use crate::models::{RejectedRecord, Ticket, TicketList, TicketUpdate};
 use crate::query::TicketQuery;
 use crate::transport::{Call, Idempotent};
 
+/// One page of a ticket listing as Halo answered it: each row read on its
+/// own (lenient per field), so one unreadable row costs only itself.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TicketPage {
+    /// In Halo's order; a row without a readable id is a rejected record.
+    pub rows: Vec<Result<Ticket, RejectedRecord>>,
+    /// Halo's `record_count`: matches across all pages.
+    pub record_count: Option<u64>,
+}
+
+/// Reads one page of `GET /api/Tickets` (a bare array or
+/// `{"record_count": n, "tickets": [...]}`); only a body that is neither is
+/// an error.
+pub fn read_ticket_page(body: Value) -> Result<TicketPage, HaloError> {
+    let record_count = body.get("record_count").and_then(Value::as_u64);
+    let rows = list_items(Operation::ReadTickets, body, "tickets")?
+        .into_iter()
+        .map(|row| {
+            let id = row.get("id").and_then(crate::lenient::int_from);
+            serde_json::from_value::<Ticket>(row).map_err(|error| RejectedRecord {
+                id,
+                reason: error.to_string(),
+            })
+        })
+        .collect();
+    Ok(TicketPage { rows, record_count })
+}
+
 impl HaloClient {
     /// Every ticket matching `query`, following Halo's pagination.
     pub async fn list_tickets(&self, query: &TicketQuery) -> Result<TicketList, HaloError> {
@@ -32,25 +60,21 @@ impl HaloClient {
             // The first page's date: anything changed after it may be
             // missing from later pages, so the next delta starts there.
             list.server_date = list.server_date.or(reply.server_date);
-            let count = reply.body.get("record_count").and_then(Value::as_u64);
-            let rows = list_items(operation, reply.body, "tickets")?;
-            let row_count = rows.len();
+            let page = read_ticket_page(reply.body)?;
+            let count = page.record_count;
+            let row_count = page.rows.len();
             let mut new_rows = 0usize;
-            for row in rows {
-                let id = row.get("id").and_then(crate::lenient::int_from);
-                match serde_json::from_value::<Ticket>(row) {
+            for row in page.rows {
+                match row {
                     Ok(ticket) => {
                         if seen.insert(ticket.id) {
                             new_rows += 1;
                             list.tickets.push(ticket);
                         }
                     }
-                    Err(error) => {
+                    Err(rejected) => {
                         new_rows += 1;
-                        list.rejected.push(RejectedRecord {
-                            id,
-                            reason: error.to_string(),
-                        });
+                        list.rejected.push(rejected);
                     }
                 }
             }
