@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use halo_notifier_e2e::app::{self, AppDirs};
 use halo_notifier_e2e::desktop;
+use halo_notifier_e2e::driver::TauriDriver;
 use halo_notifier_e2e::launch::Launched;
 use halo_notifier_e2e::procs;
 use halo_notifier_e2e::scenario::window_envs;
@@ -132,4 +133,37 @@ async fn windows_open_in_one_host_that_ends_with_its_last_window() {
         (procs::tree(tray_pid) == [tray_pid]).then_some(())
     })
     .expect("closed");
+}
+
+/// A window host with no tray to talk to (here: started by WebDriver alone)
+/// keeps its window up and every call says what to do, instead of hanging.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a desktop session"]
+async fn a_window_host_without_a_tray_says_so_instead_of_hanging() {
+    desktop::require_session().expect("desktop session");
+    let _session = desktop::exclusive().await;
+    let dirs = AppDirs::new().expect("dirs");
+    let envs = window_envs(&dirs);
+    let driver = TauriDriver::start(&envs).expect("tauri-driver");
+    let client = driver
+        .open_app(
+            &app::app_binary().expect("app built"),
+            &["--window-host", "--open", "alerts"],
+        )
+        .await
+        .expect("a window without a tray");
+    let script = "const [done] = arguments; \
+         window.__TAURI_INTERNALS__.invoke('app_status', {}) \
+           .then(v => done({ ok: v }), e => done({ err: e }));";
+    let reply = tokio::time::timeout(
+        Duration::from_secs(30),
+        client.execute_async(script, vec![]),
+    )
+    .await
+    .expect("the call ends without the tray")
+    .expect("script");
+    assert_eq!(reply["err"]["kind"], "internal", "{reply}");
+    let message = reply["err"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("not running"), "{message}");
+    let _ = client.close().await;
 }
