@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -72,6 +72,8 @@ struct Link {
     state: watch::Sender<LinkState>,
     waiting: Mutex<HashMap<u64, oneshot::Sender<CommandResult<Value>>>>,
     next_id: AtomicU64,
+    /// The tray asked for a window (a host it started waits for that).
+    asked: AtomicBool,
 }
 
 #[derive(Clone)]
@@ -87,6 +89,7 @@ impl Default for Link {
             state: watch::channel(LinkState::Connecting).0,
             waiting: Mutex::default(),
             next_id: AtomicU64::new(1),
+            asked: AtomicBool::new(false),
         }
     }
 }
@@ -194,11 +197,12 @@ async fn keep_link(app: AppHandle, has_window: bool) {
     };
     link.state.send_replace(LinkState::Up(outbox));
     if !has_window {
-        // Started for a window the tray is about to ask for.
+        // Started for a window the tray is about to ask for; if it never
+        // does, nothing would ever end this host.
         let app = app.clone();
         tauri::async_runtime::spawn(async move {
             tokio::time::sleep(HANDSHAKE_TIMEOUT).await;
-            if app.webview_windows().is_empty() {
+            if !app.state::<Link>().asked.load(Ordering::Relaxed) {
                 tracing::warn!("no window was asked for: the window host ends");
                 app.exit(0);
             }
@@ -214,6 +218,7 @@ async fn keep_link(app: AppHandle, has_window: bool) {
                     }
                 }
                 Ok(TrayToHost::Show(request)) => {
+                    link.asked.store(true, Ordering::Relaxed);
                     if let Err(e) = windows::show(&app, request) {
                         tracing::warn!(error = %e, "could not open the window");
                     }
