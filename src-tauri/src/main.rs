@@ -1,10 +1,16 @@
 //! Halo Notifier's desktop app: the tray, native notifications with buttons,
 //! and the alerts and settings windows, wired to app-core. This file only
 //! assembles the plugins and hands each concern to its module.
+//!
+//! Two processes of this one binary: the tray (engine, notifications, the
+//! command surface; never a webview) and, while a window is open, the
+//! window host (`--window-host`, see `window_host` and `window_hosts`).
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
 mod error;
+mod ipc_endpoint;
+mod ipc_wire;
 mod links;
 mod notify_actions;
 mod pause_choice;
@@ -14,10 +20,11 @@ mod state;
 mod status_feed;
 mod tray;
 mod tray_look;
-mod webkit_reaper;
+mod window_host;
+mod window_hosts;
 mod windows;
 
-use tauri::{Manager, RunEvent, WindowEvent};
+use tauri::RunEvent;
 use tauri_plugin_autostart::MacosLauncher;
 
 use crate::start_option::WindowKind;
@@ -31,6 +38,10 @@ fn main() {
             std::process::exit(2);
         }
     };
+    // Before the single-instance plugin: a window host is no second launch.
+    if std::env::args().skip(1).any(|a| a == window_host::OPTION) {
+        std::process::exit(window_host::run(open_at_start));
+    }
 
     let app = tauri::Builder::default()
         // First: a second launch hands its `--open` to this instance and exits.
@@ -39,11 +50,9 @@ fn main() {
                 .ok()
                 .flatten()
                 .unwrap_or(WindowKind::Alerts);
-            if let Err(e) = windows::show(app, kind) {
-                tracing::warn!(error = %e, "could not open the window a second launch asked for");
-            }
+            window_hosts::show(app, kind, None);
         }))
-        .plugin(startup::log_plugin())
+        .plugin(startup::log_plugin(None))
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_autostart::init(
             MacosLauncher::LaunchAgent,
@@ -51,19 +60,15 @@ fn main() {
         ))
         .manage(state::AppState::default())
         .manage(tray::ShownTray::default())
-        .invoke_handler(commands::handler())
-        .on_window_event(|window, event| {
-            if let WindowEvent::Destroyed = event {
-                windows::after_destroyed(window.app_handle(), window.label());
-            }
-        })
+        .manage(window_hosts::WindowHosts::default())
         .setup(move |app| {
             tray::create(app.handle())?;
+            window_hosts::listen(app.handle().clone());
             // The start-up benchmark reads this line.
             tracing::info!("tray ready in {} ms", launched.elapsed().as_millis());
             startup::start_core(app.handle().clone());
             if let Some(kind) = open_at_start {
-                windows::show(app.handle(), kind)?;
+                window_hosts::show(app.handle(), kind, None);
             }
             Ok(())
         })
@@ -76,14 +81,12 @@ fn main() {
             std::process::exit(1);
         }
     };
-    app.run(|_app, event| {
-        // Closing the last window leaves the tray running; only Quit
-        // (an exit with a code) ends the app.
-        if let RunEvent::ExitRequested {
+    app.run(|app, event| match event {
+        // The tray has no window; only Quit (an exit with a code) ends it.
+        RunEvent::ExitRequested {
             code: None, api, ..
-        } = event
-        {
-            api.prevent_exit();
-        }
+        } => api.prevent_exit(),
+        RunEvent::Exit => window_hosts::end(app),
+        _ => {}
     });
 }

@@ -9,8 +9,9 @@ use alert_engine::{Notification, NotificationKind};
 use desktop_notify::NotificationActions;
 use tauri::{AppHandle, Manager};
 
+use crate::start_option::WindowKind;
 use crate::state::AppState;
-use crate::windows;
+use crate::window_hosts;
 
 pub const ACKNOWLEDGE: &str = "acknowledge";
 pub const SNOOZE: &str = "snooze-15";
@@ -74,10 +75,7 @@ async fn act(
             state.snooze(t, SNOOZE_FOR).await?;
         }
         (OPEN_IN_HALO, Some(t)) => state.open_in_halo(app, t).await?,
-        (_, Some(t)) => windows::show_alert(app, t)?,
-        (_, None) => {
-            windows::show(app, crate::start_option::WindowKind::Alerts)?;
-        }
+        (_, ticket) => window_hosts::show(app, WindowKind::Alerts, ticket),
     }
     Ok(())
 }

@@ -18,11 +18,13 @@ use crate::status_feed;
 pub const DEMO_EVERY: std::time::Duration = std::time::Duration::from_secs(8);
 
 /// Logs (ours and the core crates' `tracing` events) to the platform's log
-/// folder and stderr.
-pub fn log_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
+/// folder and stderr; the window host writes its own file (`file_name`).
+pub fn log_plugin(file_name: Option<&str>) -> tauri::plugin::TauriPlugin<tauri::Wry> {
     tauri_plugin_log::Builder::new()
         .clear_targets()
-        .target(Target::new(TargetKind::LogDir { file_name: None }))
+        .target(Target::new(TargetKind::LogDir {
+            file_name: file_name.map(str::to_owned),
+        }))
         .target(Target::new(TargetKind::Stderr))
         .level(log::LevelFilter::Info)
         .level_for("tao", log::LevelFilter::Warn)

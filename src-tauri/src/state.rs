@@ -63,8 +63,6 @@ pub struct AppState {
     /// Why the app could not start, shown in the tray until it can.
     start_problem: Mutex<Option<String>>,
     last_status: Mutex<Option<AppStatus>>,
-    /// The alert a new alerts window was opened for, until it asks.
-    pending_focus: Mutex<Option<i64>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -172,14 +170,6 @@ impl AppState {
                     format!("could not open the browser ({e}): open {link} yourself"),
                 )
             })
-    }
-
-    pub fn set_pending_focus(&self, ticket_id: i64) {
-        *lock(&self.pending_focus) = Some(ticket_id);
-    }
-
-    pub fn take_pending_focus(&self) -> Option<i64> {
-        lock(&self.pending_focus).take()
     }
 
     /// The current status.

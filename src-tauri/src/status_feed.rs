@@ -1,15 +1,15 @@
 //! Keeps the tray and the windows current: follows the engine's events,
-//! passes each to the windows as `engine-event`, and after each burst
+//! passes each to the windows (in the window host) as `engine-event`, and after each burst
 //! recomputes the status (`app-status` when it changed) and the tray.
 
 use alert_engine::{AlertView, EngineEvent};
 use alert_runtime::EngineHandle;
 use alert_store::{AlertFilter, AlertState};
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Manager};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use crate::state::AppState;
-use crate::tray;
+use crate::{tray, window_hosts};
 
 /// Follows `engine` until it stops.
 pub fn follow(app: AppHandle, engine: EngineHandle) {
@@ -36,9 +36,7 @@ pub fn follow(app: AppHandle, engine: EngineHandle) {
 }
 
 fn pass_on(app: &AppHandle, event: &EngineEvent) {
-    if let Err(e) = app.emit("engine-event", event) {
-        tracing::debug!(error = %e, "could not pass an engine event to the windows");
-    }
+    window_hosts::emit(app, "engine-event", event);
 }
 
 /// Recomputes the status and the tray now.
@@ -58,10 +56,8 @@ pub async fn refresh(app: &AppHandle) {
     if let Err(e) = tray::refresh(app, &status, &newest) {
         tracing::warn!(error = %e, "could not update the tray");
     }
-    if state.status_changed(&status)
-        && let Err(e) = app.emit("app-status", &status)
-    {
-        tracing::debug!(error = %e, "could not send the status to the windows");
+    if state.status_changed(&status) {
+        window_hosts::emit(app, "app-status", &status);
     }
 }
 

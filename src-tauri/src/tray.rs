@@ -14,7 +14,7 @@ use crate::pause_choice::PauseChoice;
 use crate::start_option::WindowKind;
 use crate::state::{AppState, AppStatus};
 use crate::tray_look::TrayLook;
-use crate::{status_feed, tray_look, windows};
+use crate::{status_feed, tray_look, window_hosts};
 
 const TRAY_ID: &str = "halo-notifier";
 /// How many alerts the menu lists.
@@ -39,7 +39,7 @@ pub fn create(app: &AppHandle) -> tauri::Result<TrayIcon> {
                 ..
             } = event
             {
-                report(windows::show(tray.app_handle(), WindowKind::Alerts).map(|_| ()));
+                window_hosts::show(tray.app_handle(), WindowKind::Alerts, None);
             }
         })
         .build(app)
@@ -229,18 +229,19 @@ pub fn alert_label(alert: &AlertView) -> String {
 
 fn on_menu(app: &AppHandle, id: &str) {
     match id {
-        "open-alerts" => report(windows::show(app, WindowKind::Alerts).map(|_| ())),
-        "settings" => report(windows::show(app, WindowKind::Settings).map(|_| ())),
+        "open-alerts" => window_hosts::show(app, WindowKind::Alerts, None),
+        "settings" => window_hosts::show(app, WindowKind::Settings, None),
         "quit" => {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
+                window_hosts::end(&app);
                 app.state::<AppState>().stop().await;
                 app.exit(0);
             });
         }
         _ => {
             if let Some(ticket) = id.strip_prefix(ALERT_PREFIX).and_then(|t| t.parse().ok()) {
-                report(windows::show_alert(app, ticket));
+                window_hosts::show(app, WindowKind::Alerts, Some(ticket));
                 return;
             }
             let app = app.clone();
@@ -264,12 +265,6 @@ fn on_menu(app: &AppHandle, id: &str) {
                 }
             });
         }
-    }
-}
-
-fn report(result: tauri::Result<()>) {
-    if let Err(e) = result {
-        tracing::warn!(error = %e, "could not open the window");
     }
 }
 

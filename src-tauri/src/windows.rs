@@ -1,15 +1,16 @@
-//! The alerts and settings windows: created when opened, destroyed when
-//! closed, so a tray sitting idle holds no webview. When the last one goes,
-//! WebKit's network process is ended too (see `webkit_reaper`).
+//! The alerts and settings windows, in the window host process: created
+//! when the tray asks for one, brought forward when already open. The host
+//! exits with its last window, so a tray sitting idle holds no webview.
+
+use std::sync::Mutex;
 
 use serde::Serialize;
 use tauri::{
     AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindow, WebviewWindowBuilder,
 };
 
+use crate::ipc_wire::ShowWindow;
 use crate::start_option::WindowKind;
-use crate::state::AppState;
-use crate::webkit_reaper;
 
 /// Payload of `focus-alert`: the alerts window shows this alert's detail.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -18,41 +19,55 @@ pub struct FocusAlert {
     pub ticket_id: i64,
 }
 
-/// Shows the window, creating it if it is not open, and brings it forward.
-pub fn show<R: Runtime>(app: &AppHandle<R>, kind: WindowKind) -> tauri::Result<WebviewWindow<R>> {
-    if let Some(window) = app.get_webview_window(kind.label()) {
-        window.unminimize()?;
-        window.show()?;
-        window.set_focus()?;
-        return Ok(window);
+/// The alert a new alerts window was opened for, until its page asks for
+/// the list (then its listeners are set up).
+#[derive(Default)]
+pub struct PendingFocus(Mutex<Option<i64>>);
+
+impl PendingFocus {
+    fn set(&self, ticket_id: i64) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(ticket_id);
     }
-    create(app, kind, None)
+
+    fn take(&self) -> Option<i64> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
 }
 
-/// Opens the alerts window on one alert's detail: an open window hears
-/// `focus-alert` now; a new one gets it once its page has subscribed and
-/// asks for the list (see `take_pending_focus`), and has `#ticket=ID` in its
-/// address as well.
-pub fn show_alert<R: Runtime>(app: &AppHandle<R>, ticket_id: i64) -> tauri::Result<()> {
-    let focus = FocusAlert { ticket_id };
-    if let Some(window) = app.get_webview_window(WindowKind::Alerts.label()) {
+/// Shows the window, creating it if it is not open, and brings it forward;
+/// with a ticket, the alerts window shows that alert: an open window hears
+/// `focus-alert` now, a new one once it asks for the list (see
+/// `take_pending_focus`) and by `#ticket=ID` in its address.
+pub fn show<R: Runtime>(app: &AppHandle<R>, request: ShowWindow) -> tauri::Result<()> {
+    let focus = match request.window {
+        WindowKind::Alerts => request.ticket_id.map(|ticket_id| FocusAlert { ticket_id }),
+        WindowKind::Settings => None,
+    };
+    if let Some(window) = app.get_webview_window(request.window.label()) {
         window.unminimize()?;
         window.show()?;
         window.set_focus()?;
-        window.emit("focus-alert", focus)?;
+        if let Some(focus) = focus {
+            window.emit("focus-alert", focus)?;
+        }
         return Ok(());
     }
-    app.state::<AppState>().set_pending_focus(ticket_id);
-    create(app, WindowKind::Alerts, Some(focus)).map(|_| ())
+    if let Some(focus) = focus {
+        app.state::<PendingFocus>().set(focus.ticket_id);
+    }
+    create(app, request.window, focus).map(|_| ())
 }
 
 /// Sends the alert a new alerts window was opened for, once: called when
-/// the window first asks for the list, by then its listeners are set up.
-pub fn take_pending_focus<R: Runtime>(app: &AppHandle<R>, window: &WebviewWindow<R>) {
-    if window.label() != WindowKind::Alerts.label() {
+/// the window's first list arrived, by then its listeners are set up.
+pub fn take_pending_focus<R: Runtime>(app: &AppHandle<R>, label: &str) {
+    if label != WindowKind::Alerts.label() {
         return;
     }
-    if let Some(ticket_id) = app.state::<AppState>().take_pending_focus()
+    let Some(window) = app.get_webview_window(label) else {
+        return;
+    };
+    if let Some(ticket_id) = app.state::<PendingFocus>().take()
         && let Err(e) = window.emit("focus-alert", FocusAlert { ticket_id })
     {
         tracing::debug!(error = %e, "could not show the alert in the new window");
@@ -78,17 +93,4 @@ fn create<R: Runtime>(
         .min_inner_size(420.0, 360.0)
         .focused(true)
         .build()
-}
-
-/// Called when a window is destroyed: with none left, end WebKit's network
-/// process so the idle tray carries no WebKit at all.
-pub fn after_destroyed<R: Runtime>(app: &AppHandle<R>, gone: &str) {
-    let others = app
-        .webview_windows()
-        .keys()
-        .filter(|label| label.as_str() != gone)
-        .count();
-    if others == 0 {
-        webkit_reaper::end_network_process();
-    }
 }

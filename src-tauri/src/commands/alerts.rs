@@ -7,7 +7,7 @@ use alert_engine::AlertView;
 use alert_store::{AlertFilter, AlertState};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tauri::{AppHandle, State, WebviewWindow};
+use tauri::{AppHandle, Manager};
 
 use crate::error::{CommandError, CommandResult, ErrorKind};
 use crate::state::{AppState, AppStatus};
@@ -44,13 +44,8 @@ pub struct Paused {
 
 const RECENT: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 
-#[tauri::command]
-pub async fn list_alerts(
-    app: AppHandle,
-    window: WebviewWindow,
-    state: State<'_, AppState>,
-) -> CommandResult<AlertLists> {
-    let engine = state.engine()?;
+pub async fn list_alerts(app: AppHandle) -> CommandResult<AlertLists> {
+    let engine = app.state::<AppState>().engine()?;
     let now = engine.now();
     let mut all = engine.list(AlertFilter::All).await?;
     all.sort_by_key(|a| std::cmp::Reverse(a.updated_at));
@@ -61,17 +56,11 @@ pub async fn list_alerts(
         .into_iter()
         .filter(|a| now - a.updated_at <= RECENT)
         .collect();
-    let lists = AlertLists { open, recent };
-    crate::windows::take_pending_focus(&app, &window);
-    Ok(lists)
+    Ok(AlertLists { open, recent })
 }
 
-#[tauri::command]
-pub async fn alert_detail(
-    state: State<'_, AppState>,
-    ticket_id: i64,
-) -> CommandResult<AlertDetail> {
-    let engine = state.engine()?;
+pub async fn alert_detail(app: AppHandle, ticket_id: i64) -> CommandResult<AlertDetail> {
+    let engine = app.state::<AppState>().engine()?;
     let alert = engine.alert_for_ticket(ticket_id).await?.ok_or_else(|| {
         CommandError::new(
             ErrorKind::NotFound,
@@ -111,62 +100,45 @@ pub async fn alert_detail(
     })
 }
 
-#[tauri::command]
-pub async fn acknowledge(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    ticket_id: i64,
-) -> CommandResult<AlertView> {
-    let view = state.acknowledge(ticket_id).await?;
+pub async fn acknowledge(app: AppHandle, ticket_id: i64) -> CommandResult<AlertView> {
+    let view = app.state::<AppState>().acknowledge(ticket_id).await?;
     status_feed::refresh(&app).await;
     Ok(view)
 }
 
-#[tauri::command]
-pub async fn acknowledge_all(app: AppHandle, state: State<'_, AppState>) -> CommandResult<usize> {
-    let count = state.acknowledge_all().await?;
+pub async fn acknowledge_all(app: AppHandle) -> CommandResult<usize> {
+    let count = app.state::<AppState>().acknowledge_all().await?;
     status_feed::refresh(&app).await;
     Ok(count)
 }
 
-#[tauri::command]
-pub async fn snooze(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    ticket_id: i64,
-    minutes: u32,
-) -> CommandResult<AlertView> {
+pub async fn snooze(app: AppHandle, ticket_id: i64, minutes: u32) -> CommandResult<AlertView> {
     if minutes == 0 || minutes > 7 * 24 * 60 {
         return Err(CommandError::new(
             ErrorKind::Validation,
             "snooze for 1 minute to 7 days",
         ));
     }
-    let view = state
+    let view = app
+        .state::<AppState>()
         .snooze(ticket_id, Duration::from_secs(u64::from(minutes) * 60))
         .await?;
     status_feed::refresh(&app).await;
     Ok(view)
 }
 
-#[tauri::command]
-pub async fn take(state: State<'_, AppState>, ticket_id: i64) -> CommandResult<()> {
-    Ok(state.engine()?.take(ticket_id).await?)
+pub async fn take(app: AppHandle, ticket_id: i64) -> CommandResult<()> {
+    Ok(app.state::<AppState>().engine()?.take(ticket_id).await?)
 }
 
-#[tauri::command]
-pub async fn closed_statuses(
-    state: State<'_, AppState>,
-) -> CommandResult<Vec<alert_engine::ClosedStatus>> {
-    Ok(state.engine()?.closed_statuses().await?)
+pub async fn closed_statuses(app: AppHandle) -> CommandResult<Vec<alert_engine::ClosedStatus>> {
+    Ok(app.state::<AppState>().engine()?.closed_statuses().await?)
 }
 
 /// Closes the ticket in Halo with the note, as the closed status the user
 /// picked (one of `closed_statuses`; none: the one the engine learnt).
-#[tauri::command]
 pub async fn close_ticket(
     app: AppHandle,
-    state: State<'_, AppState>,
     ticket_id: i64,
     note: String,
     status_id: Option<i32>,
@@ -179,39 +151,30 @@ pub async fn close_ticket(
             ..CommandError::new(ErrorKind::Validation, "a closing note is needed")
         });
     }
-    state.engine()?.close(ticket_id, &note, status_id).await?;
+    app.state::<AppState>()
+        .engine()?
+        .close(ticket_id, &note, status_id)
+        .await?;
     status_feed::refresh(&app).await;
     Ok(())
 }
 
-#[tauri::command]
-pub async fn open_in_halo(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    ticket_id: i64,
-) -> CommandResult<()> {
-    state.open_in_halo(&app, ticket_id).await
+pub async fn open_in_halo(app: AppHandle, ticket_id: i64) -> CommandResult<()> {
+    app.state::<AppState>().open_in_halo(&app, ticket_id).await
 }
 
-#[tauri::command]
-pub async fn send_test_alert(app: AppHandle, state: State<'_, AppState>) -> CommandResult<()> {
-    state.send_test_alert().await?;
+pub async fn send_test_alert(app: AppHandle) -> CommandResult<()> {
+    app.state::<AppState>().send_test_alert().await?;
     status_feed::refresh(&app).await;
     Ok(())
 }
 
-#[tauri::command]
-pub async fn pause(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    minutes: Option<u32>,
-) -> CommandResult<Paused> {
-    let until = state.pause(minutes).await?;
+pub async fn pause(app: AppHandle, minutes: Option<u32>) -> CommandResult<Paused> {
+    let until = app.state::<AppState>().pause(minutes).await?;
     status_feed::refresh(&app).await;
     Ok(Paused { until })
 }
 
-#[tauri::command]
-pub async fn app_status(state: State<'_, AppState>) -> CommandResult<AppStatus> {
-    state.status().await
+pub async fn app_status(app: AppHandle) -> CommandResult<AppStatus> {
+    app.state::<AppState>().status().await
 }

@@ -7,7 +7,7 @@ use halo_api::ClientSecret;
 use secrets::SecretStore;
 use serde::Serialize;
 use serde_json::{Value, json};
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager};
 use tauri_plugin_autostart::ManagerExt;
 use tauri_plugin_opener::OpenerExt;
 
@@ -72,15 +72,17 @@ fn load_config() -> CommandResult<LoadedConfig> {
 
 /// Opens (or brings forward) the settings window, e.g. from the demo
 /// banner's "Connect to Halo".
-#[tauri::command]
 pub async fn open_settings(app: AppHandle) -> CommandResult<()> {
-    crate::windows::show(&app, crate::start_option::WindowKind::Settings)?;
+    crate::window_hosts::show(&app, crate::start_option::WindowKind::Settings, None);
     Ok(())
 }
 
-#[tauri::command]
-pub async fn get_settings(app: AppHandle, state: State<'_, AppState>) -> CommandResult<Value> {
-    let demo = state.core().map(|c| c.mode == "demo").unwrap_or(false);
+pub async fn get_settings(app: AppHandle) -> CommandResult<Value> {
+    let demo = app
+        .state::<AppState>()
+        .core()
+        .map(|c| c.mode == "demo")
+        .unwrap_or(false);
     let autostart = app.autolaunch();
     let start_at_login = autostart.is_enabled().unwrap_or(false);
     blocking(move || {
@@ -112,12 +114,7 @@ pub async fn get_settings(app: AppHandle, state: State<'_, AppState>) -> Command
 /// Validates everything first; then the secret goes to the keyring, then
 /// the file is replaced atomically, then the app restarts on it. Nothing is
 /// written when a field is wrong.
-#[tauri::command]
-pub async fn save_settings(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    form: Value,
-) -> CommandResult<Value> {
+pub async fn save_settings(app: AppHandle, form: Value) -> CommandResult<Value> {
     let (config, extras) = split_form(form)?;
     if let Err(problems) = config.validate() {
         return Err(validation(problems.fields()));
@@ -171,7 +168,7 @@ pub async fn save_settings(
         })?;
     }
     crate::startup::restart_core(app.clone()).await;
-    get_settings(app, state).await
+    get_settings(app).await
 }
 
 #[derive(Debug, Serialize)]
@@ -203,15 +200,16 @@ async fn secret_for(config: &Config, typed: Option<String>) -> CommandResult<Opt
 
 /// Checks the form against Halo without saving it (app-core's report says
 /// what is wrong and how to fix it, or what works).
-#[tauri::command]
-pub async fn test_connection(form: Value) -> CommandResult<app_core::ConnectionReport> {
+pub async fn test_connection(
+    _app: AppHandle,
+    form: Value,
+) -> CommandResult<app_core::ConnectionReport> {
     let (config, extras) = split_form(form)?;
     let secret = secret_for(&config, extras.secret).await?;
     Ok(app_core::test_connection(&config, secret).await)
 }
 
-#[tauri::command]
-pub async fn list_teams(form: Value) -> CommandResult<Vec<TeamChoice>> {
+pub async fn list_teams(_app: AppHandle, form: Value) -> CommandResult<Vec<TeamChoice>> {
     let (config, extras) = split_form(form)?;
     let halo = config.halo_config().ok_or_else(|| {
         validation([("halo.url".to_owned(), "enter your Halo address".to_owned())].into())
@@ -233,15 +231,16 @@ pub async fn list_teams(form: Value) -> CommandResult<Vec<TeamChoice>> {
 }
 
 /// The form's templates rendered on a made-up ticket.
-#[tauri::command]
-pub async fn preview_template(form: Value) -> CommandResult<app_core::TemplatePreview> {
+pub async fn preview_template(
+    _app: AppHandle,
+    form: Value,
+) -> CommandResult<app_core::TemplatePreview> {
     let (config, _) = split_form(form)?;
     Ok(app_core::template_preview::preview(&config))
 }
 
 /// A new random webhook token in the keyring (the old one stops working).
-#[tauri::command]
-pub async fn regenerate_webhook_token() -> CommandResult<WebhookToken> {
+pub async fn regenerate_webhook_token(_app: AppHandle) -> CommandResult<WebhookToken> {
     let token = app_core::credentials::regenerate_webhook_token().await?;
     let config = blocking(|| Ok(load_config()?.file)).await?;
     Ok(WebhookToken {
@@ -252,16 +251,13 @@ pub async fn regenerate_webhook_token() -> CommandResult<WebhookToken> {
 
 /// What to paste into Halo: the URL, the custom-integration body and the
 /// runbook events (app-core's text).
-#[tauri::command]
-pub async fn webhook_setup() -> CommandResult<app_core::WebhookSetup> {
+pub async fn webhook_setup(_app: AppHandle) -> CommandResult<app_core::WebhookSetup> {
     let config = blocking(|| Ok(load_config()?.file)).await?;
     let token = app_core::credentials::webhook_token(&Env::process()).await?;
     Ok(app_core::webhook_setup(&config, token.as_deref()))
 }
 
-#[tauri::command]
 pub async fn open_log_folder(app: AppHandle) -> CommandResult<()> {
-    use tauri::Manager;
     let dir = app.path().app_log_dir()?;
     let shown = dir.clone();
     blocking(move || {

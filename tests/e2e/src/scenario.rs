@@ -1,8 +1,12 @@
 //! One end-to-end scenario: a Halo simulator over real HTTP, the app with its
-//! own folders (connected to the simulator, or not yet configured), started
-//! by WebDriver with one window open, holding the desktop session meanwhile.
+//! own folders (connected to the simulator, or not yet configured), its
+//! tray process started directly and its window host (where the windows
+//! live) started by WebDriver with one window open, holding the desktop
+//! session meanwhile.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use halo_sim::{SimConfig, SimHandle};
@@ -11,6 +15,7 @@ use serde_json::Value;
 use crate::app::{self, AppDirs};
 use crate::desktop;
 use crate::driver::TauriDriver;
+use crate::launch::Launched;
 use crate::tray::TrayHost;
 use crate::ui::Window;
 
@@ -20,7 +25,10 @@ pub struct Scenario {
     pub window: Window,
     /// The tray host the app's icon registered with.
     pub tray: TrayHost,
+    /// WebDriver; the window host runs below it.
     pub driver: TauriDriver,
+    /// The app's tray process (engine, notifications, command surface).
+    pub app: Launched,
     _session: tokio::sync::MutexGuard<'static, ()>,
 }
 
@@ -34,7 +42,8 @@ pub enum Start {
 }
 
 impl Scenario {
-    /// Starts the simulator and the app with `--open <window>`.
+    /// Starts the simulator, the app's tray, and a window host showing
+    /// `window` (`--window-host --open <window>`) under WebDriver.
     pub async fn start(start: Start, window: &str, sim: SimConfig) -> Result<Self> {
         desktop::require_session()?;
         let session = desktop::exclusive().await;
@@ -50,14 +59,13 @@ impl Scenario {
         }
         // Before the app, so its tray icon registers over D-Bus.
         let tray = TrayHost::start().await?;
-        let mut envs = dirs.envs();
-        // Xvfb has no GPU: WebKit's accelerated compositing paints where an
-        // X screenshot cannot see it (the DOM is right, the picture stale).
-        envs.push(("WEBKIT_DISABLE_COMPOSITING_MODE".into(), "1".into()));
-        envs.push(("WEBKIT_DISABLE_DMABUF_RENDERER".into(), "1".into()));
+        let envs = window_envs(&dirs);
+        let bin = app::app_binary()?;
+        let mut app = Launched::start(&bin, &[], &envs)?;
+        app.wait_for_line("tray ready", Duration::from_secs(60))?;
         let driver = TauriDriver::start(&envs)?;
         let client = driver
-            .open_app(&app::app_binary()?, &["--open", window])
+            .open_app(&bin, &["--window-host", "--open", window])
             .await?;
         Ok(Scenario {
             sim,
@@ -65,6 +73,7 @@ impl Scenario {
             window: Window::new(client),
             tray,
             driver,
+            app,
             _session: session,
         })
     }
@@ -100,9 +109,20 @@ impl Scenario {
         Ok(path)
     }
 
-    /// Ends the WebDriver session (the app with it) and the simulator.
+    /// Ends the WebDriver session (the window host with it), the tray and
+    /// the simulator.
     pub async fn end(self) {
         let _ = self.window.client.close().await;
         self.sim.shutdown().await;
     }
+}
+
+/// The app's environment under Xvfb: its own folders, and WebKit painting
+/// where an X screenshot can see it (Xvfb has no GPU: with accelerated
+/// compositing the DOM is right but the picture stale).
+pub fn window_envs(dirs: &AppDirs) -> Vec<(OsString, OsString)> {
+    let mut envs = dirs.envs();
+    envs.push(("WEBKIT_DISABLE_COMPOSITING_MODE".into(), "1".into()));
+    envs.push(("WEBKIT_DISABLE_DMABUF_RENDERER".into(), "1".into()));
+    envs
 }

@@ -235,7 +235,7 @@ async fn a_hostile_ticket_runs_no_script_in_the_window() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a desktop session"]
 async fn the_tray_menu_actions_work() {
-    let s = Scenario::start(Start::Connected, "alerts", quiet_sim())
+    let mut s = Scenario::start(Start::Connected, "alerts", quiet_sim())
         .await
         .expect("app");
     let labels: Vec<String> = s
@@ -298,14 +298,17 @@ async fn the_tray_menu_actions_work() {
         .await
         .expect("settings window");
 
-    // Quit ends the app.
+    // Quit ends the app: the tray and the window host with its windows.
     s.tray.click("Quit").await.expect("click quit");
     let driver = s.driver.pid();
-    eventually("the app ended", NOTIFY_TIMEOUT, || async {
-        Ok((!halo_notifier_e2e::procs::names(driver)
-            .iter()
-            .any(|n| n == "halo-notifier"))
-        .then_some(()))
+    eventually("the tray and its window host ended", NOTIFY_TIMEOUT, || {
+        let tray_ended = s.app.child.try_wait().map(|status| status.is_some());
+        async move {
+            let host_left = halo_notifier_e2e::procs::names(driver)
+                .iter()
+                .any(|n| n == "halo-notifier");
+            Ok((tray_ended? && !host_left).then_some(()))
+        }
     })
     .await
     .expect("quit");

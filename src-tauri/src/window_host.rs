@@ -1,0 +1,274 @@
+//! The window host: this binary started with `--window-host` (by the tray,
+//! or by WebDriver in the end-to-end tests). It shows the alerts and
+//! settings windows and exits when the last one closes, so WebKit never
+//! lives in the tray. Every command a window calls goes to the tray under
+//! the same name and arguments (the pages cannot tell), and the tray's
+//! events come back to the windows.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde_json::Value;
+use tauri::ipc::{Invoke, InvokeBody, InvokeError};
+use tauri::{AppHandle, Emitter, Manager, Wry};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::error::{CommandError, CommandResult, ErrorKind};
+use crate::ipc_endpoint::Endpoint;
+use crate::ipc_wire::{self, HANDSHAKE_TIMEOUT, HostToTray, ShowWindow, TrayToHost, WireError};
+use crate::start_option::WindowKind;
+use crate::windows::{self, PendingFocus};
+
+/// The hidden start option; handled before the tray's single-instance
+/// check, so a host is never handed over to the tray as a second launch.
+pub const OPTION: &str = "--window-host";
+
+/// A command the tray has not answered in this long fails (a Halo request
+/// inside it has its own, shorter timeouts).
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(120);
+
+const NOT_RUNNING: &str =
+    "Halo Notifier is not running: start it, then open this window from its tray icon";
+
+/// Runs the host until its last window closes; returns the exit code.
+pub fn run(open: Option<WindowKind>) -> i32 {
+    let app = tauri::Builder::default()
+        .plugin(crate::startup::log_plugin(Some("window-host")))
+        .manage(Link::default())
+        .manage(PendingFocus::default())
+        .invoke_handler(forward)
+        .setup(move |app| {
+            if let Some(window) = open {
+                windows::show(
+                    app.handle(),
+                    ShowWindow {
+                        window,
+                        ticket_id: None,
+                    },
+                )?;
+            }
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(keep_link(handle, open.is_some()));
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    match app {
+        // Without `prevent_exit` the host ends when its last window closes.
+        Ok(app) => {
+            app.run(|_, _| {});
+            0
+        }
+        Err(e) => {
+            eprintln!("halo-notifier: could not open the window: {e}");
+            1
+        }
+    }
+}
+
+/// The connection to the tray as the windows' calls see it.
+struct Link {
+    state: watch::Sender<LinkState>,
+    waiting: Mutex<HashMap<u64, oneshot::Sender<CommandResult<Value>>>>,
+    next_id: AtomicU64,
+    /// The tray asked for a window (a host it started waits for that).
+    asked: AtomicBool,
+}
+
+#[derive(Clone)]
+enum LinkState {
+    Connecting,
+    Up(mpsc::Sender<HostToTray>),
+    Down(&'static str),
+}
+
+impl Default for Link {
+    fn default() -> Self {
+        Link {
+            state: watch::channel(LinkState::Connecting).0,
+            waiting: Mutex::default(),
+            next_id: AtomicU64::new(1),
+            asked: AtomicBool::new(false),
+        }
+    }
+}
+
+impl Link {
+    fn waiting(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<u64, oneshot::Sender<CommandResult<Value>>>> {
+        self.waiting.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Calls `command` in the tray and waits for its answer.
+    async fn call(&self, command: &str, args: Value) -> CommandResult<Value> {
+        let mut state = self.state.subscribe();
+        let up = state
+            .wait_for(|s| !matches!(s, LinkState::Connecting))
+            .await
+            .map(|s| s.clone());
+        let outbox = match up {
+            Ok(LinkState::Up(outbox)) => outbox,
+            Ok(LinkState::Down(why)) => return Err(CommandError::new(ErrorKind::Internal, why)),
+            _ => return Err(CommandError::new(ErrorKind::Internal, NOT_RUNNING)),
+        };
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (answer, reply) = oneshot::channel();
+        self.waiting().insert(id, answer);
+        let invoke = HostToTray::Invoke {
+            id,
+            command: command.to_owned(),
+            args,
+        };
+        let gone = || CommandError::new(ErrorKind::Internal, NOT_RUNNING);
+        if outbox.send(invoke).await.is_err() {
+            self.waiting().remove(&id);
+            return Err(gone());
+        }
+        match tokio::time::timeout(ANSWER_TIMEOUT, reply).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(gone()),
+            Err(_) => {
+                self.waiting().remove(&id);
+                Err(CommandError::new(
+                    ErrorKind::Busy,
+                    format!("Halo Notifier did not answer `{command}` in time: try again"),
+                ))
+            }
+        }
+    }
+
+    fn answered(&self, id: u64, result: CommandResult<Value>) {
+        if let Some(answer) = self.waiting().remove(&id) {
+            let _ = answer.send(result);
+        }
+    }
+
+    /// The tray is gone: pending and later calls fail with `why`.
+    fn down(&self, why: &'static str) {
+        self.state.send_replace(LinkState::Down(why));
+        self.waiting().clear();
+    }
+}
+
+/// The windows' one command handler: passes the call to the tray as is.
+fn forward(invoke: Invoke<Wry>) -> bool {
+    let command = invoke.message.command().to_owned();
+    let webview = invoke.message.webview();
+    let app = webview.app_handle().clone();
+    let label = webview.label().to_owned();
+    let args = match invoke.message.payload() {
+        InvokeBody::Json(args) => args.clone(),
+        InvokeBody::Raw(_) => {
+            invoke.resolver.reject(CommandError::new(
+                ErrorKind::Validation,
+                format!("`{command}` takes JSON arguments: reload the window"),
+            ));
+            return true;
+        }
+    };
+    invoke.resolver.respond_async(async move {
+        let answer = app.state::<Link>().call(&command, args).await;
+        if command == "list_alerts" && answer.is_ok() {
+            windows::take_pending_focus(&app, &label);
+        }
+        answer.map_err(InvokeError::from)
+    });
+    true
+}
+
+/// Connects to the tray and serves the connection until either side ends;
+/// then the host ends too (its windows could do nothing without the tray).
+async fn keep_link(app: AppHandle, has_window: bool) {
+    let link = app.state::<Link>();
+    let (mut channel, outbox, mut calls) = match handshake(&app).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::error!(error = %e, "{NOT_RUNNING}");
+            eprintln!("halo-notifier: {NOT_RUNNING} ({e})");
+            link.down(NOT_RUNNING);
+            // A window stays to say so; with none there is nothing to show.
+            if !has_window {
+                app.exit(1);
+            }
+            return;
+        }
+    };
+    link.state.send_replace(LinkState::Up(outbox));
+    if !has_window {
+        // Started for a window the tray is about to ask for; if it never
+        // does, nothing would ever end this host.
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            tokio::time::sleep(HANDSHAKE_TIMEOUT).await;
+            if !app.state::<Link>().asked.load(Ordering::Relaxed) {
+                tracing::warn!("no window was asked for: the window host ends");
+                app.exit(0);
+            }
+        });
+    }
+    loop {
+        tokio::select! {
+            incoming = ipc_wire::read::<_, TrayToHost>(&mut channel) => match incoming {
+                Ok(TrayToHost::Reply { id, result }) => link.answered(id, result),
+                Ok(TrayToHost::Event { name, payload }) => {
+                    if let Err(e) = app.emit(&name, payload) {
+                        tracing::debug!(event = name, error = %e, "could not pass an event on");
+                    }
+                }
+                Ok(TrayToHost::Show(request)) => {
+                    link.asked.store(true, Ordering::Relaxed);
+                    if let Err(e) = windows::show(&app, request) {
+                        tracing::warn!(error = %e, "could not open the window");
+                    }
+                }
+                Ok(TrayToHost::Quit) => break,
+                Ok(TrayToHost::Welcome) => {}
+                Err(WireError::Garbled(e)) => {
+                    tracing::debug!(error = %e, "skipped an unreadable message from the tray");
+                }
+                Err(_) => break,
+            },
+            Some(call) = calls.recv() => {
+                if ipc_wire::write(&mut channel, &call).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    link.down(NOT_RUNNING);
+    tracing::info!("the tray is gone: closing the windows");
+    app.exit(0);
+}
+
+type TrayChannel = ipc_wire::Channel<crate::ipc_endpoint::Connected>;
+
+/// Finds the tray, presents the token and waits to be let in.
+async fn handshake(
+    app: &AppHandle,
+) -> Result<
+    (
+        TrayChannel,
+        mpsc::Sender<HostToTray>,
+        mpsc::Receiver<HostToTray>,
+    ),
+    String,
+> {
+    let data_dir = app.path().app_data_dir().map_err(|e| e.to_string())?;
+    let (stream, token) = Endpoint::in_data_dir(&data_dir)
+        .connect()
+        .await
+        .map_err(|e| format!("no tray to connect to ({e})"))?;
+    let mut channel = ipc_wire::channel(stream);
+    ipc_wire::write(&mut channel, &HostToTray::Hello { token })
+        .await
+        .map_err(|e| e.to_string())?;
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, ipc_wire::read(&mut channel)).await {
+        Ok(Ok(TrayToHost::Welcome)) => {}
+        Ok(Ok(_)) | Ok(Err(_)) => return Err("the tray refused the connection".into()),
+        Err(_) => return Err("the tray did not answer".into()),
+    }
+    let (outbox, calls) = mpsc::channel(64);
+    Ok((channel, outbox, calls))
+}

@@ -1,0 +1,246 @@
+//! The tray's side of the window host: the tray never creates a webview.
+//! Opening a window starts one window host (this binary with
+//! `--window-host`) or reuses the one that runs; the host shows the windows
+//! and exits with the last one. The tray listens on the local endpoint,
+//! lets in a host that presents the run's token, runs the commands it
+//! passes on (`commands::dispatch`) and pushes events and window requests
+//! to it.
+
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+
+use serde::Serialize;
+use tauri::{AppHandle, Manager};
+use tokio::sync::mpsc;
+
+use crate::ipc_endpoint::{Accepted, Endpoint, Token};
+use crate::ipc_wire::{self, HANDSHAKE_TIMEOUT, HostToTray, ShowWindow, TrayToHost, WireError};
+use crate::start_option::WindowKind;
+
+/// How many messages may wait for a host; a host that falls this far
+/// behind misses events rather than holding the tray's memory.
+const OUTBOX: usize = 256;
+
+#[derive(Default)]
+pub struct WindowHosts {
+    inner: Mutex<Inner>,
+    endpoint: Mutex<Option<Endpoint>>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// Hosts that presented the token, oldest first.
+    connected: Vec<Host>,
+    next_id: u64,
+    /// The host this tray started, until it ended (reaped).
+    started: Option<u32>,
+    /// Window requests waiting for a host to connect.
+    waiting: Vec<ShowWindow>,
+}
+
+struct Host {
+    id: u64,
+    outbox: mpsc::Sender<TrayToHost>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Shows a window (on one alert for the alerts window): in the running
+/// host, or in one started now. Never blocks: the host does the work.
+pub fn show(app: &AppHandle, window: WindowKind, ticket_id: Option<i64>) {
+    let request = ShowWindow { window, ticket_id };
+    let hosts = app.state::<WindowHosts>();
+    let mut inner = lock(&hosts.inner);
+    if let Some(host) = inner.connected.last()
+        && host.outbox.try_send(TrayToHost::Show(request)).is_ok()
+    {
+        return;
+    }
+    inner.waiting.push(request);
+    if inner.started.is_none() {
+        match start_host(app) {
+            Ok(pid) => inner.started = Some(pid),
+            Err(e) => {
+                inner.waiting.clear();
+                tracing::warn!(error = %e, "could not start the window host");
+            }
+        }
+    }
+}
+
+/// Passes an event to every window (nothing to do when none is open).
+pub fn emit<S: Serialize>(app: &AppHandle, name: &str, payload: &S) {
+    let hosts = app.state::<WindowHosts>();
+    let inner = lock(&hosts.inner);
+    if inner.connected.is_empty() {
+        return;
+    }
+    let payload = match serde_json::to_value(payload) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(event = name, error = %e, "an event could not be serialised");
+            return;
+        }
+    };
+    for host in &inner.connected {
+        let event = TrayToHost::Event {
+            name: name.to_owned(),
+            payload: payload.clone(),
+        };
+        if host.outbox.try_send(event).is_err() {
+            tracing::debug!(
+                event = name,
+                "a window host is not keeping up: event dropped"
+            );
+        }
+    }
+}
+
+/// The tray quits: every host closes its windows, and the one this tray
+/// started is ended in any case.
+pub fn end(app: &AppHandle) {
+    let hosts = app.state::<WindowHosts>();
+    let inner = lock(&hosts.inner);
+    for host in &inner.connected {
+        let _ = host.outbox.try_send(TrayToHost::Quit);
+    }
+    #[cfg(target_os = "linux")]
+    if let Some(pid) = inner.started.and_then(|p| i32::try_from(p).ok()) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+    }
+    if let Some(endpoint) = lock(&hosts.endpoint).take() {
+        endpoint.remove();
+    }
+}
+
+fn start_host(app: &AppHandle) -> std::io::Result<u32> {
+    let exe = std::env::current_exe()?;
+    let mut child = Command::new(exe)
+        .arg(crate::window_host::OPTION)
+        .stdin(Stdio::null())
+        .spawn()?;
+    let pid = child.id();
+    tracing::info!(pid, "started the window host");
+    let app = app.clone();
+    // Waits for it on its own thread, so it is reaped and the next window
+    // starts a new one.
+    let reaper = std::thread::Builder::new()
+        .name("window-host-reaper".into())
+        .spawn(move || {
+            let status = child.wait();
+            tracing::info!(pid, ?status, "the window host ended");
+            let hosts = app.state::<WindowHosts>();
+            let mut inner = lock(&hosts.inner);
+            if inner.started == Some(pid) {
+                inner.started = None;
+            }
+            if inner.connected.is_empty() && !inner.waiting.is_empty() {
+                tracing::warn!("the window host ended before it could show the window");
+                inner.waiting.clear();
+            }
+        });
+    if let Err(e) = reaper {
+        tracing::warn!(error = %e, "the window host will not be reaped");
+    }
+    Ok(pid)
+}
+
+/// Listens for window hosts for the tray's life.
+pub fn listen(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        let data_dir = match app.path().app_data_dir() {
+            Ok(dir) => dir,
+            Err(e) => {
+                tracing::error!(error = %e, "no data folder: windows cannot open");
+                return;
+            }
+        };
+        let endpoint = Endpoint::in_data_dir(&data_dir);
+        let (mut listener, token) = match endpoint.listen() {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for the window host: windows cannot open");
+                return;
+            }
+        };
+        *lock(&app.state::<WindowHosts>().endpoint) = Some(endpoint);
+        loop {
+            match listener.accept().await {
+                Ok(stream) => {
+                    tauri::async_runtime::spawn(serve(app.clone(), stream, token.clone()));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "a window host could not connect");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            }
+        }
+    });
+}
+
+/// One host's connection: the token first, then its calls and our pushes.
+async fn serve(app: AppHandle, stream: Accepted, token: Token) {
+    let mut channel = ipc_wire::channel(stream);
+    let hello = tokio::time::timeout(HANDSHAKE_TIMEOUT, ipc_wire::read(&mut channel)).await;
+    match hello {
+        Ok(Ok(HostToTray::Hello { token: offered })) if token.matches(&offered) => {}
+        _ => {
+            tracing::warn!("refused a window host without the right token");
+            return;
+        }
+    }
+    if ipc_wire::write(&mut channel, &TrayToHost::Welcome)
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let (outbox, mut pushes) = mpsc::channel(OUTBOX);
+    let id = register(&app, outbox.clone());
+    loop {
+        tokio::select! {
+            incoming = ipc_wire::read::<_, HostToTray>(&mut channel) => match incoming {
+                Ok(HostToTray::Invoke { id, command, args }) => {
+                    let app = app.clone();
+                    let outbox = outbox.clone();
+                    tauri::async_runtime::spawn(async move {
+                        let result = crate::commands::dispatch(app, &command, args).await;
+                        let _ = outbox.send(TrayToHost::Reply { id, result }).await;
+                    });
+                }
+                Ok(HostToTray::Hello { .. }) => {}
+                Err(WireError::Garbled(e)) => {
+                    tracing::debug!(error = %e, "skipped an unreadable message from the window host");
+                }
+                Err(_) => break,
+            },
+            Some(push) = pushes.recv() => {
+                if ipc_wire::write(&mut channel, &push).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let hosts = app.state::<WindowHosts>();
+    lock(&hosts.inner).connected.retain(|h| h.id != id);
+    tracing::info!("a window host disconnected");
+}
+
+/// Adds a host and hands it the window requests that waited for one.
+fn register(app: &AppHandle, outbox: mpsc::Sender<TrayToHost>) -> u64 {
+    let hosts = app.state::<WindowHosts>();
+    let mut inner = lock(&hosts.inner);
+    inner.next_id += 1;
+    let id = inner.next_id;
+    for request in std::mem::take(&mut inner.waiting) {
+        let _ = outbox.try_send(TrayToHost::Show(request));
+    }
+    inner.connected.push(Host { id, outbox });
+    tracing::info!("a window host connected");
+    id
+}

@@ -1,0 +1,169 @@
+//! The desktop app's process model as a user's machine sees it: the tray
+//! process never shows a window or starts WebKit; windows open in one
+//! window host process (reused while it runs) that ends, WebKit and all,
+//! when its last window closes; the tray reaps it and opens a new one on
+//! the next request.
+
+use std::path::Path;
+use std::time::Duration;
+
+use halo_notifier_e2e::app::{self, AppDirs};
+use halo_notifier_e2e::desktop;
+use halo_notifier_e2e::driver::TauriDriver;
+use halo_notifier_e2e::launch::Launched;
+use halo_notifier_e2e::procs;
+use halo_notifier_e2e::scenario::window_envs;
+use halo_notifier_e2e::wait::eventually_blocking;
+use halo_notifier_e2e::x11::{AppWindow, Display};
+
+/// A debug build on a busy machine may take a while to show a window.
+const WINDOW_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `halo-notifier --open <window>`: a second launch that hands the request
+/// to the running tray and exits.
+fn second_launch(bin: &Path, window: &str, envs: &[(std::ffi::OsString, std::ffi::OsString)]) {
+    let mut second = Launched::start(bin, &["--open", window], envs).expect("second launch");
+    let status = second.child.wait().expect("second launch ends");
+    assert!(status.success(), "the second launch failed: {status}");
+}
+
+/// The window hosts below the tray (its children running this binary).
+fn hosts_of(tray: u32) -> Vec<u32> {
+    procs::tree(tray)
+        .into_iter()
+        .filter(|pid| *pid != tray)
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| comm.trim() == "halo-notifier")
+        })
+        .collect()
+}
+
+/// Waits for one host showing a window whose title mentions `title`.
+fn host_showing(display: &Display, tray: u32, title: &str) -> (u32, Vec<AppWindow>) {
+    eventually_blocking(
+        &format!("a {title} window in one window host"),
+        WINDOW_TIMEOUT,
+        || {
+            let [host] = hosts_of(tray)[..] else {
+                return None;
+            };
+            let windows = display.windows_of(&[host]).ok()?;
+            windows
+                .iter()
+                .any(|w| w.title.contains(title))
+                .then_some((host, windows))
+        },
+    )
+    .expect("window")
+}
+
+fn alive(pid: u32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a desktop session"]
+async fn windows_open_in_one_host_that_ends_with_its_last_window() {
+    desktop::require_session().expect("desktop session");
+    let _session = desktop::exclusive().await;
+    let dirs = AppDirs::new().expect("dirs");
+    let envs = window_envs(&dirs);
+    let bin = app::app_binary().expect("app built");
+    let mut tray = Launched::start(&bin, &[], &envs).expect("tray");
+    tray.wait_for_line("tray ready", WINDOW_TIMEOUT)
+        .expect("tray ready");
+    let tray_pid = tray.pid();
+    let display = Display::connect().expect("display");
+
+    second_launch(&bin, "alerts", &envs);
+    let (host, _) = host_showing(&display, tray_pid, "Alerts");
+    // A second request while the host runs opens its window in that host.
+    second_launch(&bin, "settings", &envs);
+    let (same, windows) = host_showing(&display, tray_pid, "Settings");
+    assert_eq!(same, host, "the settings window opened in a new host");
+    assert_eq!(windows.len(), 2, "{windows:?}");
+    assert!(
+        display.windows_of(&[tray_pid]).expect("windows").is_empty(),
+        "the tray process shows a window"
+    );
+    // WebKit runs below the host, never below the tray itself.
+    let webkit: Vec<u32> = procs::tree(host)
+        .into_iter()
+        .filter(|pid| *pid != host)
+        .collect();
+    assert!(!webkit.is_empty(), "the host has no WebKit processes");
+    let tray_children = procs::tree(tray_pid);
+    assert!(
+        tray_children
+            .iter()
+            .all(|pid| *pid == tray_pid || procs::tree(host).contains(pid)),
+        "the tray has processes of its own besides the host: {:?}",
+        procs::names(tray_pid)
+    );
+
+    for window in &windows {
+        display.request_close(window.id).expect("close");
+    }
+    eventually_blocking("the tray alone, holding no webview", WINDOW_TIMEOUT, || {
+        (procs::tree(tray_pid) == [tray_pid]
+            && !alive(host)
+            && webkit.iter().all(|pid| !alive(*pid)))
+        .then_some(())
+    })
+    .unwrap_or_else(|e| {
+        panic!(
+            "{e:#}; processes below the tray: {:?}",
+            procs::names(tray_pid)
+        )
+    });
+    assert!(
+        tray.child.try_wait().expect("status").is_none(),
+        "the tray ended with the windows"
+    );
+
+    // The next window starts a new host.
+    second_launch(&bin, "alerts", &envs);
+    let (next, windows) = host_showing(&display, tray_pid, "Alerts");
+    assert_ne!(next, host);
+    for window in &windows {
+        display.request_close(window.id).expect("close");
+    }
+    eventually_blocking("the second host gone", WINDOW_TIMEOUT, || {
+        (procs::tree(tray_pid) == [tray_pid]).then_some(())
+    })
+    .expect("closed");
+}
+
+/// A window host with no tray to talk to (here: started by WebDriver alone)
+/// keeps its window up and every call says what to do, instead of hanging.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a desktop session"]
+async fn a_window_host_without_a_tray_says_so_instead_of_hanging() {
+    desktop::require_session().expect("desktop session");
+    let _session = desktop::exclusive().await;
+    let dirs = AppDirs::new().expect("dirs");
+    let envs = window_envs(&dirs);
+    let driver = TauriDriver::start(&envs).expect("tauri-driver");
+    let client = driver
+        .open_app(
+            &app::app_binary().expect("app built"),
+            &["--window-host", "--open", "alerts"],
+        )
+        .await
+        .expect("a window without a tray");
+    let script = "const [done] = arguments; \
+         window.__TAURI_INTERNALS__.invoke('app_status', {}) \
+           .then(v => done({ ok: v }), e => done({ err: e }));";
+    let reply = tokio::time::timeout(
+        Duration::from_secs(30),
+        client.execute_async(script, vec![]),
+    )
+    .await
+    .expect("the call ends without the tray")
+    .expect("script");
+    assert_eq!(reply["err"]["kind"], "internal", "{reply}");
+    let message = reply["err"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("not running"), "{message}");
+    let _ = client.close().await;
+}
