@@ -90,8 +90,8 @@ pub fn webhook_setup(config: &Config, token: Option<&str>) -> WebhookSetup {
     }
     if token.is_none() {
         notes.push(
-            "No webhook token is stored yet: run `halo-notifier-cli login --webhook-token` (or \
-             generate one in Settings), then replace <token> in the URL."
+            "No webhook token is stored yet: run `halo-notifier-cli webhook-setup --new-token` (or \
+             generate one in Settings) to get the URL with its token."
                 .to_owned(),
         );
     }

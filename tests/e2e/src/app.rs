@@ -56,6 +56,8 @@ pub struct AppDirs {
     pub data: PathBuf,
     pub state: PathBuf,
     pub cache: PathBuf,
+    /// The app's temp folder (`TMPDIR`).
+    pub tmp: PathBuf,
 }
 
 impl AppDirs {
@@ -69,9 +71,16 @@ impl AppDirs {
             data: root.path().join("data"),
             state: root.path().join("state"),
             cache: root.path().join("cache"),
+            tmp: root.path().join("tmp"),
             _root: root,
         };
-        for dir in [&dirs.config, &dirs.data, &dirs.state, &dirs.cache] {
+        for dir in [
+            &dirs.config,
+            &dirs.data,
+            &dirs.state,
+            &dirs.cache,
+            &dirs.tmp,
+        ] {
             std::fs::create_dir_all(dir)?;
         }
         Ok(dirs)
@@ -85,13 +94,22 @@ impl AppDirs {
             ("XDG_DATA_HOME".into(), self.data.clone().into()),
             ("XDG_STATE_HOME".into(), self.state.clone().into()),
             ("XDG_CACHE_HOME".into(), self.cache.clone().into()),
+            ("TMPDIR".into(), self.tmp.clone().into()),
             // Mesa would write its shader cache under the passwd home.
             ("MESA_SHADER_CACHE_DISABLE".into(), "true".into()),
         ]
     }
 
-    pub fn roots(&self) -> [&Path; 4] {
-        [&self.config, &self.data, &self.state, &self.cache]
+    /// Every folder the app may write to: config, data, state (logs),
+    /// cache and temp.
+    pub fn roots(&self) -> [&Path; 5] {
+        [
+            &self.config,
+            &self.data,
+            &self.state,
+            &self.cache,
+            &self.tmp,
+        ]
     }
 
     /// The config file the app reads (`~/.config/halo-notifier/config.toml`).

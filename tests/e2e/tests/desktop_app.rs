@@ -24,7 +24,7 @@ async fn saving_settings_stores_the_secret_in_the_keyring_and_in_no_file() {
         client_secret: secret.clone(),
         ..quiet_sim()
     };
-    let s = Scenario::start(Start::Unconfigured, "settings", sim)
+    let mut s = Scenario::start(Start::Unconfigured, "settings", sim)
         .await
         .expect("app with its settings window");
     let w = &s.window;
@@ -74,6 +74,66 @@ async fn saving_settings_stores_the_secret_in_the_keyring_and_in_no_file() {
     );
     let page = w.client.source().await.expect("page source");
     assert!(!page.contains(&secret), "the window shows the secret");
+
+    // The saved settings take effect: the app restarts live, fetches an
+    // access token and polls. Then a webhook token is generated and a
+    // connection test with a wrong secret fails; none of these secrets
+    // may reach a file or the app's output.
+    eventually(
+        "the app live on the saved settings",
+        NOTIFY_TIMEOUT,
+        || async {
+            let status = s.invoke("app_status", json!({})).await?;
+            Ok(
+                (status["mode"] == json!("live") && status["intake"]["ok"] == json!(true))
+                    .then_some(()),
+            )
+        },
+    )
+    .await
+    .expect("live");
+    let webhook = s
+        .invoke("regenerate_webhook_token", json!({}))
+        .await
+        .expect("a webhook token");
+    let webhook_url = webhook["url"].as_str().unwrap_or_default().to_owned();
+    let webhook_token = webhook_url
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(webhook_token.len() >= 32, "token in {webhook_url:?}");
+    let wrong = unique("wrong-secret");
+    let mut form = s.invoke("get_settings", json!({})).await.expect("settings");
+    form["halo"]["secret"] = json!(wrong);
+    let report = s
+        .invoke("test_connection", json!({ "form": form }))
+        .await
+        .expect("a report");
+    assert_eq!(
+        report["ok"],
+        json!(false),
+        "a wrong secret was accepted: {report}"
+    );
+    let tokens: std::collections::BTreeSet<String> = s
+        .sim
+        .requests()
+        .iter()
+        .filter_map(|r| r.bearer_token().map(str::to_owned))
+        .collect();
+    assert!(!tokens.is_empty(), "the app never used an access token");
+    s.app.drain();
+    let printed = s.app.output.join("\n");
+    let mut needles = vec![secret.clone(), wrong, webhook_token];
+    needles.extend(tokens);
+    for needle in &needles {
+        let leaks = desktop::files_containing(&s.dirs.roots(), needle.as_bytes());
+        assert!(leaks.is_empty(), "a secret or token is in files: {leaks:?}");
+        assert!(
+            !printed.contains(needle.as_str()),
+            "a secret or token was printed: {printed}"
+        );
+    }
     s.end().await;
 }
 
