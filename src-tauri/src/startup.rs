@@ -19,6 +19,8 @@ pub const DEMO_EVERY: std::time::Duration = std::time::Duration::from_secs(8);
 
 /// Logs (ours and the core crates' `tracing` events) to the platform's log
 /// folder and stderr; the window host writes its own file (`file_name`).
+/// The level is `info` unless `HALO_NOTIFIER_LOG` names another (`debug`
+/// when chasing a problem; secrets are never logged at any level).
 pub fn log_plugin(file_name: Option<&str>) -> tauri::plugin::TauriPlugin<tauri::Wry> {
     tauri_plugin_log::Builder::new()
         .clear_targets()
@@ -26,10 +28,18 @@ pub fn log_plugin(file_name: Option<&str>) -> tauri::plugin::TauriPlugin<tauri::
             file_name: file_name.map(str::to_owned),
         }))
         .target(Target::new(TargetKind::Stderr))
-        .level(log::LevelFilter::Info)
+        .level(log_level(
+            std::env::var("HALO_NOTIFIER_LOG").ok().as_deref(),
+        ))
         .level_for("tao", log::LevelFilter::Warn)
         .level_for("zbus", log::LevelFilter::Warn)
         .build()
+}
+
+fn log_level(asked: Option<&str>) -> log::LevelFilter {
+    asked
+        .and_then(|level| level.trim().parse().ok())
+        .unwrap_or(log::LevelFilter::Info)
 }
 
 /// Starts app-core in the background (the tray is already up) and, once it
@@ -65,4 +75,17 @@ pub fn start_core(app: AppHandle) {
 pub async fn restart_core(app: AppHandle) {
     app.state::<AppState>().stop().await;
     start_core(app);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_level;
+
+    #[test]
+    fn the_log_level_is_info_unless_a_known_level_is_asked_for() {
+        assert_eq!(log_level(None), log::LevelFilter::Info);
+        assert_eq!(log_level(Some("debug")), log::LevelFilter::Debug);
+        assert_eq!(log_level(Some(" TRACE ")), log::LevelFilter::Trace);
+        assert_eq!(log_level(Some("loud")), log::LevelFilter::Info);
+    }
 }

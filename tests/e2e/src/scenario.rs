@@ -124,5 +124,7 @@ pub fn window_envs(dirs: &AppDirs) -> Vec<(OsString, OsString)> {
     let mut envs = dirs.envs();
     envs.push(("WEBKIT_DISABLE_COMPOSITING_MODE".into(), "1".into()));
     envs.push(("WEBKIT_DISABLE_DMABUF_RENDERER".into(), "1".into()));
+    // Debug logs: the secrets checks read everything the app wrote.
+    envs.push(("HALO_NOTIFIER_LOG".into(), "debug".into()));
     envs
 }

@@ -124,6 +124,10 @@ async fn saving_settings_stores_the_secret_in_the_keyring_and_in_no_file() {
     assert!(!tokens.is_empty(), "the app never used an access token");
     s.app.drain();
     let printed = s.app.output.join("\n");
+    assert!(
+        printed.contains("[DEBUG]"),
+        "the app did not log at debug level (HALO_NOTIFIER_LOG): {printed}"
+    );
     let mut needles = vec![secret.clone(), wrong, webhook_token];
     needles.extend(tokens);
     for needle in &needles {
