@@ -27,7 +27,11 @@ export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing \
 -Cllvm-args=-simplifycfg-branch-fold-threshold=0 -Cllvm-args=-sanitizer-coverage-stack-depth \
 -Cdebug-assertions"
-cargo build --locked --profile "$profile" --target "$triple" --bins
+# Not --locked: fuzz/ builds the product's crates, so its lock must follow
+# every dependency they gain (cargo adds only what is missing and keeps
+# the versions it has); run `cargo metadata` in fuzz/ and commit the lock
+# when a crate's dependencies change.
+cargo build --profile "$profile" --target "$triple" --bins
 bin=target/$triple/$profile
 
 if (($#)); then
