@@ -78,6 +78,6 @@ fn a_setup_with_the_listener_off_and_no_token_says_so() {
     assert_eq!(setup.url, "http://127.0.0.1:8787/webhook/<token>");
     let notes = setup.notes.join("\n");
     assert!(notes.contains("listener is off"), "{notes}");
-    assert!(notes.contains("login --webhook-token"), "{notes}");
+    assert!(notes.contains("webhook-setup --new-token"), "{notes}");
     assert!(notes.contains("public_url"), "{notes}");
 }
