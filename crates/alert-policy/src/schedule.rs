@@ -1,14 +1,16 @@
 //! Duty hours and quiet hours: whether a technician should be interrupted now,
-//! in their own time zone's wall-clock time (DST handled by chrono-tz), and
-//! when duty next begins so a digest can wait for it.
+//! in their own time zone's wall-clock time, and when duty next begins so a
+//! digest can wait for it. Time zones and DST come from the system's time zone
+//! database via jiff (a bundled copy on Windows); instants in the public API
+//! stay chrono's `DateTime<Utc>`.
 
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{
-    DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc,
-};
-use chrono_tz::{GapInfo, TZ_VARIANTS, Tz};
+use chrono::{DateTime, Utc};
+use jiff::civil;
+use jiff::tz::{AmbiguousOffset, Offset, TimeZone, TimeZoneDatabase};
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use thiserror::Error;
 
@@ -299,7 +301,7 @@ impl DutyWindow {
 pub struct DutySchedule {
     /// IANA name, e.g. "Europe/London"; windows are in this zone's wall time.
     #[serde(with = "tz_name")]
-    pub timezone: Tz,
+    pub timezone: TimeZone,
     /// Weekly on-duty windows (`days` is accepted as an alias).
     #[serde(default, alias = "days")]
     pub windows: Vec<DutyWindow>,
@@ -317,44 +319,111 @@ impl Default for DutySchedule {
     /// Always on duty.
     fn default() -> Self {
         DutySchedule {
-            timezone: Tz::UTC,
+            timezone: TimeZone::UTC,
             windows: Vec::new(),
             critical_breaks_through: true,
         }
     }
 }
 
-/// Parses an IANA time zone name; errors suggest the right spelling when only
-/// the letter case is off.
-pub fn parse_time_zone(name: &str) -> Result<Tz, ScheduleError> {
+/// Parses an IANA time zone name (exact spelling, as the database writes it)
+/// from the system's time zone database; errors suggest the right spelling
+/// when only the letter case is off. "UTC" needs no database.
+pub fn parse_time_zone(name: &str) -> Result<TimeZone, ScheduleError> {
+    parse_time_zone_in(jiff::tz::db(), name)
+}
+
+fn parse_time_zone_in(db: &TimeZoneDatabase, name: &str) -> Result<TimeZone, ScheduleError> {
     let trimmed = name.trim();
-    if let Ok(tz) = trimmed.parse::<Tz>() {
-        return Ok(tz);
+    if trimmed == "UTC" {
+        return Ok(TimeZone::UTC);
     }
-    let hint = TZ_VARIANTS
-        .iter()
-        .find(|tz| tz.name().eq_ignore_ascii_case(trimmed))
-        .map_or_else(
-            || "use an IANA name such as \"Europe/London\" or \"America/New_York\"".to_owned(),
-            |tz| format!("did you mean \"{}\"?", tz.name()),
-        );
-    Err(ScheduleError::UnknownTimeZone {
+    let unknown = |hint: String| ScheduleError::UnknownTimeZone {
         value: name.to_owned(),
         hint,
-    })
+    };
+    let generic =
+        || "use an IANA name such as \"Europe/London\" or \"America/New_York\"".to_owned();
+    // jiff looks names up regardless of ASCII case and reports the canonical
+    // spelling; only that spelling is accepted, so what is saved is what was
+    // written.
+    match db.get(trimmed) {
+        Ok(tz) => match tz.iana_name() {
+            Some(canonical) if canonical == trimmed => Ok(tz),
+            Some(canonical) => Err(unknown(format!("did you mean \"{canonical}\"?"))),
+            None => Err(unknown(generic())),
+        },
+        Err(_) if db.available().next().is_none() => Err(unknown(
+            "this system has no time zone database (install the tzdata package, or set TZDIR \
+             to its directory); only \"UTC\" works without it"
+                .to_owned(),
+        )),
+        Err(_) => Err(unknown(generic())),
+    }
 }
 
 mod tz_name {
-    use chrono_tz::Tz;
+    use jiff::tz::TimeZone;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(tz: &Tz, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(tz.name())
+    /// The IANA name. A zone without one (only constructible in code, e.g. a
+    /// fixed offset) is an error rather than a name that means something else.
+    pub fn serialize<S: Serializer>(tz: &TimeZone, serializer: S) -> Result<S::Ok, S::Error> {
+        let name = tz
+            .iana_name()
+            .ok_or_else(|| serde::ser::Error::custom("the time zone has no IANA name"))?;
+        serializer.serialize_str(name)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Tz, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<TimeZone, D::Error> {
         let name = String::deserialize(deserializer)?;
         super::parse_time_zone(&name).map_err(serde::de::Error::custom)
+    }
+}
+
+/// jiff's instants span the years -9999..=9999, chrono's far more. The
+/// Gregorian calendar repeats every 400 years (146,097 days, a whole number of
+/// weeks), and so does every zone's wall clock outside its recorded history (a
+/// fixed offset before it, a yearly rule after it); so an instant more than
+/// `AS_IS_CYCLES` cycles from 2000 is moved by whole cycles to 2000..2400 for
+/// the wall-clock arithmetic and moved back afterwards.
+const CYCLE_SECONDS: i64 = 146_097 * 86_400;
+const AS_IS_CYCLES: i64 = 20;
+const Y2000_SECONDS: i64 = 946_684_800;
+
+/// `t` as a jiff instant, and the whole 400-year cycles it was moved back by.
+fn to_jiff(t: DateTime<Utc>) -> Option<(Timestamp, i64)> {
+    let seconds = t.timestamp();
+    let cycles = (seconds - Y2000_SECONDS).div_euclid(CYCLE_SECONDS);
+    let cycles = if cycles.abs() <= AS_IS_CYCLES {
+        0
+    } else {
+        cycles
+    };
+    // chrono writes a leap second as nanoseconds past 1e9; jiff has none.
+    let nanos = i32::try_from(t.timestamp_subsec_nanos().min(999_999_999)).ok()?;
+    let shifted = seconds.checked_sub(cycles.checked_mul(CYCLE_SECONDS)?)?;
+    Some((Timestamp::new(shifted, nanos).ok()?, cycles))
+}
+
+/// Undoes [`to_jiff`]: None if the instant is outside chrono's range.
+fn from_jiff(t: Timestamp, cycles: i64) -> Option<DateTime<Utc>> {
+    let nanos = t.as_nanosecond();
+    let seconds = i64::try_from(nanos.div_euclid(1_000_000_000)).ok()?;
+    let subsec = u32::try_from(nanos.rem_euclid(1_000_000_000)).ok()?;
+    let seconds = seconds.checked_add(cycles.checked_mul(CYCLE_SECONDS)?)?;
+    DateTime::from_timestamp(seconds, subsec)
+}
+
+fn chrono_weekday(day: civil::Weekday) -> chrono::Weekday {
+    match day {
+        civil::Weekday::Monday => chrono::Weekday::Mon,
+        civil::Weekday::Tuesday => chrono::Weekday::Tue,
+        civil::Weekday::Wednesday => chrono::Weekday::Wed,
+        civil::Weekday::Thursday => chrono::Weekday::Thu,
+        civil::Weekday::Friday => chrono::Weekday::Fri,
+        civil::Weekday::Saturday => chrono::Weekday::Sat,
+        civil::Weekday::Sunday => chrono::Weekday::Sun,
     }
 }
 
@@ -368,9 +437,16 @@ impl DutySchedule {
         if self.windows.is_empty() {
             return true;
         }
-        let local = now.with_timezone(&self.timezone);
-        let minute = u16::try_from(local.hour() * 60 + local.minute()).unwrap_or(0);
-        let day = local.weekday();
+        // Unreachable (every chrono instant converts); on duty rather than
+        // silently holding alerts back.
+        to_jiff(now).is_none_or(|(t, _)| self.on_duty_at(t))
+    }
+
+    fn on_duty_at(&self, t: Timestamp) -> bool {
+        let local = self.timezone.to_datetime(t);
+        let minute =
+            u16::try_from(i32::from(local.hour()) * 60 + i32::from(local.minute())).unwrap_or(0);
+        let day = chrono_weekday(local.weekday());
         self.windows.iter().any(|w| w.covers(day, minute))
     }
 
@@ -381,18 +457,20 @@ impl DutySchedule {
         if self.is_on_duty(now) {
             return Some(now);
         }
-        let today = now.with_timezone(&self.timezone).date_naive();
+        let (now, cycles) = to_jiff(now)?;
+        let today = self.timezone.to_datetime(now).date();
         // Eight days covers every weekly window even across a DST change.
-        (0..=8u64)
-            .filter_map(|offset| today.checked_add_days(Days::new(offset)))
+        std::iter::successors(Some(today), |date| date.tomorrow().ok())
+            .take(9)
             .flat_map(|date| {
                 self.windows
                     .iter()
-                    .filter(move |w| w.days.contains(date.weekday()))
+                    .filter(move |w| w.days.contains(chrono_weekday(date.weekday())))
                     .flat_map(move |w| self.local_instants(date, w.from))
             })
-            .filter(|&start| start > now && self.is_on_duty(start))
+            .filter(|&start| start > now && self.on_duty_at(start))
             .min()
+            .and_then(|start| from_jiff(start, cycles))
     }
 
     /// Delivery for a notification of `urgency` at `now`.
@@ -409,36 +487,74 @@ impl DutySchedule {
     /// The instants at which the wall clock shows `time` on `date`: two when
     /// the clocks go back, and for a time skipped when clocks go forward, the
     /// first instant after the jump (when the wall clock has passed `time`).
-    fn local_instants(&self, date: NaiveDate, time: TimeOfDay) -> Vec<DateTime<Utc>> {
+    fn local_instants(&self, date: civil::Date, time: TimeOfDay) -> Vec<Timestamp> {
         let minutes = time.minutes_since_midnight();
-        let Some(naive) = date.and_hms_opt(minutes / 60, minutes % 60, 0) else {
+        let (Ok(hour), Ok(minute)) = (i8::try_from(minutes / 60), i8::try_from(minutes % 60))
+        else {
             return Vec::new();
         };
-        match self.timezone.from_local_datetime(&naive) {
-            LocalResult::Single(t) => vec![t.with_timezone(&Utc)],
-            LocalResult::Ambiguous(a, b) => vec![a.with_timezone(&Utc), b.with_timezone(&Utc)],
-            LocalResult::None => self.after_gap(&naive).into_iter().collect(),
+        let Ok(time) = civil::Time::new(hour, minute, 0, 0) else {
+            return Vec::new();
+        };
+        let local = date.to_datetime(time);
+        match self.timezone.to_ambiguous_timestamp(local).offset() {
+            AmbiguousOffset::Unambiguous { offset } => {
+                offset.to_timestamp(local).ok().into_iter().collect()
+            }
+            AmbiguousOffset::Fold { before, after } => [before, after]
+                .into_iter()
+                .filter_map(|offset| offset.to_timestamp(local).ok())
+                .collect(),
+            AmbiguousOffset::Gap { before, after } => {
+                self.after_gap(local, before, after).into_iter().collect()
+            }
         }
     }
 
-    fn after_gap(&self, naive: &NaiveDateTime) -> Option<DateTime<Utc>> {
-        if let Some(end) = GapInfo::new(naive, &self.timezone).and_then(|g| g.end) {
-            return Some(end.with_timezone(&Utc));
+    /// When the clocks jumped over `local`, from offset `before` to `after`:
+    /// the jump's instant T has T + before <= local < T + after, so it is the
+    /// first transition to `after` later than `local - after`.
+    fn after_gap(
+        &self,
+        local: civil::DateTime,
+        before: Offset,
+        after: Offset,
+    ) -> Option<Timestamp> {
+        let jump = after
+            .to_timestamp(local)
+            .ok()
+            .zip(before.to_timestamp(local).ok())
+            .and_then(|(earliest, latest)| {
+                self.timezone
+                    .following(earliest)
+                    .take_while(|t| t.timestamp() <= latest)
+                    .find(|t| t.offset() == after)
+                    .map(|t| t.timestamp())
+            });
+        if jump.is_some() {
+            return jump;
         }
-        // No transition data (far past or future): walk forward to a valid time.
-        (1..=24 * 60).find_map(|m| {
-            let later = naive.checked_add_signed(chrono::TimeDelta::minutes(m))?;
-            self.timezone
-                .from_local_datetime(&later)
-                .earliest()
-                .map(|t| t.with_timezone(&Utc))
+        // No transition data: walk forward to the first wall-clock time that
+        // exists.
+        std::iter::successors(Some(local), |t| {
+            t.checked_add(SignedDuration::from_mins(1)).ok()
         })
+        .skip(1)
+        .take(24 * 60)
+        .find_map(
+            |later| match self.timezone.to_ambiguous_timestamp(later).offset() {
+                AmbiguousOffset::Unambiguous { offset }
+                | AmbiguousOffset::Fold { before: offset, .. } => offset.to_timestamp(later).ok(),
+                AmbiguousOffset::Gap { .. } => None,
+            },
+        )
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone as _;
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, 0)
@@ -569,6 +685,141 @@ mod tests {
             Some(utc(2025, 11, 2, 6, 0))
         );
         assert!(s.is_on_duty(utc(2025, 11, 2, 6, 15)), "01:15 EST");
+    }
+
+    fn instants(s: &DutySchedule, y: i16, mo: i8, d: i8, time: &str) -> Vec<DateTime<Utc>> {
+        let date = civil::Date::new(y, mo, d).expect("valid date");
+        s.local_instants(date, time.parse().expect("valid time"))
+            .into_iter()
+            .map(|t| from_jiff(t, 0).expect("in range"))
+            .collect()
+    }
+
+    #[test]
+    fn london_skipped_hour_starts_at_the_jump() {
+        // Sunday 30 March 2025: 01:00 GMT jumped to 02:00 BST at 01:00 UTC.
+        let s = schedule("Europe/London", vec![window("sun", "01:30", "03:00")]);
+        assert_eq!(instants(&s, 2025, 3, 30, "01:30"), [utc(2025, 3, 30, 1, 0)]);
+        assert_eq!(instants(&s, 2025, 3, 30, "01:00"), [utc(2025, 3, 30, 1, 0)]);
+        assert_eq!(instants(&s, 2025, 3, 30, "02:00"), [utc(2025, 3, 30, 1, 0)]);
+        assert_eq!(
+            instants(&s, 2025, 3, 30, "00:59"),
+            [utc(2025, 3, 30, 0, 59)]
+        );
+        assert_eq!(
+            s.next_duty_start(utc(2025, 3, 29, 12, 0)),
+            Some(utc(2025, 3, 30, 1, 0)),
+            "02:00 BST, the first moment after 01:30 on the wall clock"
+        );
+        let at_the_jump = schedule("Europe/London", vec![window("sun", "01:00", "03:00")]);
+        assert_eq!(
+            at_the_jump.next_duty_start(utc(2025, 3, 29, 12, 0)),
+            Some(utc(2025, 3, 30, 1, 0))
+        );
+    }
+
+    #[test]
+    fn london_repeated_hour_happens_twice() {
+        // Sunday 26 October 2025: 02:00 BST went back to 01:00 GMT at 01:00 UTC.
+        let s = schedule("Europe/London", vec![window("sun", "01:30", "01:45")]);
+        assert_eq!(
+            instants(&s, 2025, 10, 26, "01:30"),
+            [utc(2025, 10, 26, 0, 30), utc(2025, 10, 26, 1, 30)]
+        );
+        assert!(s.is_on_duty(utc(2025, 10, 26, 0, 40)), "01:40 BST");
+        assert!(!s.is_on_duty(utc(2025, 10, 26, 0, 50)), "01:50 BST");
+        assert_eq!(
+            s.next_duty_start(utc(2025, 10, 26, 0, 50)),
+            Some(utc(2025, 10, 26, 1, 30)),
+            "01:30 GMT"
+        );
+        assert!(s.is_on_duty(utc(2025, 10, 26, 1, 40)), "01:40 GMT");
+    }
+
+    #[test]
+    fn new_york_gap_and_fold_instants() {
+        let s = schedule("America/New_York", vec![window("sun", "02:00", "04:00")]);
+        // 9 March 2025: 02:00 EST jumped to 03:00 EDT at 07:00 UTC.
+        assert_eq!(instants(&s, 2025, 3, 9, "02:00"), [utc(2025, 3, 9, 7, 0)]);
+        assert_eq!(instants(&s, 2025, 3, 9, "02:59"), [utc(2025, 3, 9, 7, 0)]);
+        assert_eq!(instants(&s, 2025, 3, 9, "03:00"), [utc(2025, 3, 9, 7, 0)]);
+        assert_eq!(
+            s.next_duty_start(utc(2025, 3, 8, 12, 0)),
+            Some(utc(2025, 3, 9, 7, 0))
+        );
+        // 2 November 2025: 02:00 EDT went back to 01:00 EST at 06:00 UTC.
+        assert_eq!(
+            instants(&s, 2025, 11, 2, "01:30"),
+            [utc(2025, 11, 2, 5, 30), utc(2025, 11, 2, 6, 30)]
+        );
+        assert_eq!(instants(&s, 2025, 11, 2, "02:00"), [utc(2025, 11, 2, 7, 0)]);
+    }
+
+    #[test]
+    fn instants_beyond_jiffs_years_use_the_400_year_cycle() {
+        // 10,000 years on, 2025's calendar and London's rule repeat exactly.
+        let cycles = 25;
+        let later = |t: DateTime<Utc>| t + chrono::TimeDelta::seconds(cycles * CYCLE_SECONDS);
+        let s = office_hours_london();
+        assert!(s.is_on_duty(later(utc(2025, 3, 31, 7, 30))));
+        assert!(!s.is_on_duty(later(utc(2025, 3, 28, 7, 30))));
+        assert_eq!(
+            s.next_duty_start(later(utc(2025, 3, 28, 19, 0))),
+            Some(later(utc(2025, 3, 31, 7, 0)))
+        );
+        for extreme in [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC] {
+            let _ = s.is_on_duty(extreme);
+            let _ = s.next_duty_start(extreme);
+        }
+    }
+
+    #[test]
+    fn time_zone_names_are_exact_and_saved_canonically() {
+        let name = |tz: &str| {
+            serde_json::to_string(&DutySchedule {
+                timezone: parse_time_zone(tz).expect("known zone"),
+                ..DutySchedule::default()
+            })
+            .expect("serialises")
+        };
+        assert!(name(" Europe/London ").contains(r#""timezone":"Europe/London""#));
+        assert!(name("UTC").contains(r#""timezone":"UTC""#));
+        assert!(
+            serde_json::to_string(&DutySchedule::default())
+                .expect("serialises")
+                .contains(r#""timezone":"UTC""#)
+        );
+        // jiff finds names regardless of case; a wrong case is still refused,
+        // with the spelling to use.
+        for (wrong, right) in [("europe/london", "Europe/London"), ("utc", "UTC")] {
+            let err = parse_time_zone(wrong).expect_err("case");
+            assert!(
+                err.to_string()
+                    .contains(&format!("did you mean \"{right}\"?")),
+                "{err}"
+            );
+        }
+        let err = parse_time_zone("").expect_err("empty");
+        assert!(err.to_string().contains("use an IANA name"), "{err}");
+        let fixed = DutySchedule {
+            timezone: TimeZone::fixed(jiff::tz::offset(2)),
+            ..DutySchedule::default()
+        };
+        assert!(
+            serde_json::to_string(&fixed).is_err(),
+            "no IANA name to save"
+        );
+    }
+
+    #[test]
+    fn without_a_time_zone_database_only_utc_parses() {
+        let none = TimeZoneDatabase::none();
+        assert_eq!(parse_time_zone_in(&none, "UTC"), Ok(TimeZone::UTC));
+        let err = parse_time_zone_in(&none, "Europe/London").expect_err("no database");
+        assert!(
+            err.to_string().contains("install the tzdata package"),
+            "{err}"
+        );
     }
 
     #[test]
