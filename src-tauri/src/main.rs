@@ -7,6 +7,7 @@
 //! window host (`--window-host`, see `window_host` and `window_hosts`).
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod async_runtime;
 mod commands;
 mod error;
 mod ipc_endpoint;
@@ -38,6 +39,10 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if let Err(e) = async_runtime::install() {
+        eprintln!("halo-notifier: could not start its async runtime: {e}");
+        std::process::exit(1);
+    }
     // Before the single-instance plugin: a window host is no second launch.
     if std::env::args().skip(1).any(|a| a == window_host::OPTION) {
         std::process::exit(window_host::run(open_at_start));
