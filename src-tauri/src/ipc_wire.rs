@@ -42,6 +42,11 @@ pub enum HostToTray {
         command: String,
         args: Value,
     },
+    /// The host's last window closed, after it had received `shows` window
+    /// requests on this connection. The tray answers `Quit` only if it sent
+    /// no more than that, so a request already on its way is never lost to
+    /// a host that is ending.
+    Idle { shows: u64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,7 +64,7 @@ pub enum TrayToHost {
         payload: Value,
     },
     Show(ShowWindow),
-    /// The tray quits: close every window.
+    /// The tray quits (close every window), or lets an idle host end.
     Quit,
 }
 

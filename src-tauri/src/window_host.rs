@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use tauri::ipc::{Invoke, InvokeBody, InvokeError};
-use tauri::{AppHandle, Emitter, Manager, Wry};
+use tauri::{AppHandle, Emitter, Manager, RunEvent, Wry};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::error::{CommandError, CommandResult, ErrorKind};
@@ -57,7 +57,15 @@ pub fn run(open: Option<WindowKind>) -> i32 {
     match app {
         // Without `prevent_exit` the host ends when its last window closes.
         Ok(app) => {
-            app.run(|_, _| {});
+            app.run(|app, event| {
+                // The last window closed: the tray decides whether to end,
+                // as it may have a window request on its way here.
+                if let RunEvent::ExitRequested { code: None, api, .. } = event
+                    && app.state::<Link>().report_idle()
+                {
+                    api.prevent_exit();
+                }
+            });
             0
         }
         Err(e) => {
@@ -74,6 +82,8 @@ struct Link {
     next_id: AtomicU64,
     /// The tray asked for a window (a host it started waits for that).
     asked: AtomicBool,
+    /// Window requests received from the tray on this connection.
+    shows: AtomicU64,
 }
 
 #[derive(Clone)]
@@ -90,6 +100,7 @@ impl Default for Link {
             waiting: Mutex::default(),
             next_id: AtomicU64::new(1),
             asked: AtomicBool::new(false),
+            shows: AtomicU64::new(0),
         }
     }
 }
@@ -143,6 +154,16 @@ impl Link {
         if let Some(answer) = self.waiting().remove(&id) {
             let _ = answer.send(result);
         }
+    }
+
+    /// Tells the tray the last window closed; false when there is no tray
+    /// to tell (then the host just ends).
+    fn report_idle(&self) -> bool {
+        let LinkState::Up(outbox) = &*self.state.borrow() else {
+            return false;
+        };
+        let shows = self.shows.load(Ordering::SeqCst);
+        outbox.try_send(HostToTray::Idle { shows }).is_ok()
     }
 
     /// The tray is gone: pending and later calls fail with `why`.
@@ -219,8 +240,13 @@ async fn keep_link(app: AppHandle, has_window: bool) {
                 }
                 Ok(TrayToHost::Show(request)) => {
                     link.asked.store(true, Ordering::Relaxed);
+                    link.shows.fetch_add(1, Ordering::SeqCst);
                     if let Err(e) = windows::show(&app, request) {
                         tracing::warn!(error = %e, "could not open the window");
+                        // No window will close to end this host.
+                        if app.webview_windows().is_empty() {
+                            link.report_idle();
+                        }
                     }
                 }
                 Ok(TrayToHost::Quit) => break,

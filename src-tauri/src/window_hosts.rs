@@ -33,7 +33,7 @@ struct Inner {
     connected: Vec<Host>,
     next_id: u64,
     /// The host this tray started, until it ended (reaped).
-    started: Option<u32>,
+    started: Option<Started>,
     /// Window requests waiting for a host to connect.
     waiting: Vec<ShowWindow>,
 }
@@ -41,6 +41,23 @@ struct Inner {
 struct Host {
     id: u64,
     outbox: mpsc::Sender<TrayToHost>,
+    /// Window requests queued for it (compared with its `Idle` count).
+    shows: u64,
+}
+
+impl Host {
+    fn show(&mut self, request: ShowWindow) -> bool {
+        let queued = self.outbox.try_send(TrayToHost::Show(request)).is_ok();
+        self.shows += u64::from(queued);
+        queued
+    }
+}
+
+struct Started {
+    pid: u32,
+    /// It connected: if it ends with requests waiting, they were sent after
+    /// it was let go, so a new host shows them.
+    connected: bool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -53,19 +70,29 @@ pub fn show(app: &AppHandle, window: WindowKind, ticket_id: Option<i64>) {
     let request = ShowWindow { window, ticket_id };
     let hosts = app.state::<WindowHosts>();
     let mut inner = lock(&hosts.inner);
-    if let Some(host) = inner.connected.last()
-        && host.outbox.try_send(TrayToHost::Show(request)).is_ok()
+    if let Some(host) = inner.connected.last_mut()
+        && host.show(request)
     {
         return;
     }
     inner.waiting.push(request);
     if inner.started.is_none() {
-        match start_host(app) {
-            Ok(pid) => inner.started = Some(pid),
-            Err(e) => {
-                inner.waiting.clear();
-                tracing::warn!(error = %e, "could not start the window host");
-            }
+        start_for_waiting(app, &mut inner);
+    }
+}
+
+/// Starts a host for the requests in `waiting` (dropped if it cannot start).
+fn start_for_waiting(app: &AppHandle, inner: &mut Inner) {
+    match start_host(app) {
+        Ok(pid) => {
+            inner.started = Some(Started {
+                pid,
+                connected: false,
+            })
+        }
+        Err(e) => {
+            inner.waiting.clear();
+            tracing::warn!(error = %e, "could not start the window host");
         }
     }
 }
@@ -107,7 +134,11 @@ pub fn end(app: &AppHandle) {
         let _ = host.outbox.try_send(TrayToHost::Quit);
     }
     #[cfg(target_os = "linux")]
-    if let Some(pid) = inner.started.and_then(|p| i32::try_from(p).ok()) {
+    if let Some(pid) = inner
+        .started
+        .as_ref()
+        .and_then(|s| i32::try_from(s.pid).ok())
+    {
         let _ = nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(pid),
             nix::sys::signal::Signal::SIGTERM,
@@ -136,12 +167,15 @@ fn start_host(app: &AppHandle) -> std::io::Result<u32> {
             tracing::info!(pid, ?status, "the window host ended");
             let hosts = app.state::<WindowHosts>();
             let mut inner = lock(&hosts.inner);
-            if inner.started == Some(pid) {
-                inner.started = None;
-            }
+            let ended = inner.started.take_if(|s| s.pid == pid);
             if inner.connected.is_empty() && !inner.waiting.is_empty() {
-                tracing::warn!("the window host ended before it could show the window");
-                inner.waiting.clear();
+                if ended.is_some_and(|s| s.connected) {
+                    start_for_waiting(&app, &mut inner);
+                } else {
+                    // Never connected: starting another would fail the same way.
+                    tracing::warn!("the window host ended before it could show the window");
+                    inner.waiting.clear();
+                }
             }
         });
     if let Err(e) = reaper {
@@ -213,6 +247,11 @@ async fn serve(app: AppHandle, stream: Accepted, token: Token) {
                         let _ = outbox.send(TrayToHost::Reply { id, result }).await;
                     });
                 }
+                Ok(HostToTray::Idle { shows }) => {
+                    if let_go(&app, id, shows) {
+                        let _ = ipc_wire::write(&mut channel, &TrayToHost::Quit).await;
+                    }
+                }
                 Ok(HostToTray::Hello { .. }) => {}
                 Err(WireError::Garbled(e)) => {
                     tracing::debug!(error = %e, "skipped an unreadable message from the window host");
@@ -231,16 +270,40 @@ async fn serve(app: AppHandle, stream: Accepted, token: Token) {
     tracing::info!("a window host disconnected");
 }
 
+/// A host's last window closed: it may end unless a window request it has
+/// not seen yet is on its way. Once let go it gets no more requests (the
+/// next one starts a new host).
+fn let_go(app: &AppHandle, id: u64, shows_seen: u64) -> bool {
+    let hosts = app.state::<WindowHosts>();
+    let mut inner = lock(&hosts.inner);
+    let Some(at) = inner.connected.iter().position(|h| h.id == id) else {
+        return false;
+    };
+    if inner.connected[at].shows != shows_seen {
+        return false;
+    }
+    inner.connected.remove(at);
+    true
+}
+
 /// Adds a host and hands it the window requests that waited for one.
 fn register(app: &AppHandle, outbox: mpsc::Sender<TrayToHost>) -> u64 {
     let hosts = app.state::<WindowHosts>();
     let mut inner = lock(&hosts.inner);
     inner.next_id += 1;
     let id = inner.next_id;
+    let mut host = Host {
+        id,
+        outbox,
+        shows: 0,
+    };
     for request in std::mem::take(&mut inner.waiting) {
-        let _ = outbox.try_send(TrayToHost::Show(request));
+        host.show(request);
     }
-    inner.connected.push(Host { id, outbox });
+    if let Some(started) = &mut inner.started {
+        started.connected = true;
+    }
+    inner.connected.push(host);
     tracing::info!("a window host connected");
     id
 }

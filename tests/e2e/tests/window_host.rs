@@ -167,3 +167,64 @@ async fn a_window_host_without_a_tray_says_so_instead_of_hanging() {
     assert!(message.contains("not running"), "{message}");
     let _ = client.close().await;
 }
+
+/// A window asked for in the instant the host's last window closes still
+/// opens, in that host or in a new one: a host that is ending never takes a
+/// request with it. Each round closes the alerts window while a second
+/// launch asks for settings, once with the close sent first and once with
+/// the request started first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a desktop session"]
+async fn a_window_asked_for_as_the_last_one_closes_still_opens() {
+    desktop::require_session().expect("desktop session");
+    let _session = desktop::exclusive().await;
+    let dirs = AppDirs::new().expect("dirs");
+    let envs = window_envs(&dirs);
+    let bin = app::app_binary().expect("app built");
+    let mut tray = Launched::start(&bin, &[], &envs).expect("tray");
+    tray.wait_for_line("tray ready", WINDOW_TIMEOUT)
+        .expect("tray ready");
+    let tray_pid = tray.pid();
+    let display = Display::connect().expect("display");
+
+    for round in 0..6 {
+        second_launch(&bin, "alerts", &envs);
+        let (_, windows) = host_showing(&display, tray_pid, "Alerts");
+        let close = || {
+            for window in windows.iter().filter(|w| w.title.contains("Alerts")) {
+                display.request_close(window.id).expect("close");
+            }
+        };
+        let close_first = round % 2 == 0;
+        if close_first {
+            close();
+        }
+        let mut reopen =
+            Launched::start(&bin, &["--open", "settings"], &envs).expect("second launch");
+        if !close_first {
+            close();
+        }
+        assert!(reopen.child.wait().expect("ends").success());
+        let (_, windows) = host_showing(&display, tray_pid, "Settings");
+        eventually_blocking("the alerts window gone", WINDOW_TIMEOUT, || {
+            let [host] = hosts_of(tray_pid)[..] else {
+                return None;
+            };
+            let titles: Vec<String> = display
+                .windows_of(&[host])
+                .ok()?
+                .into_iter()
+                .map(|w| w.title)
+                .collect();
+            (!titles.iter().any(|t| t.contains("Alerts"))).then_some(())
+        })
+        .unwrap_or_else(|e| panic!("round {round}: {e:#}"));
+        for window in &windows {
+            display.request_close(window.id).expect("close");
+        }
+        eventually_blocking("no host left", WINDOW_TIMEOUT, || {
+            hosts_of(tray_pid).is_empty().then_some(())
+        })
+        .unwrap_or_else(|e| panic!("round {round}: {e:#}"));
+    }
+}
