@@ -10,6 +10,7 @@
 mod async_runtime;
 mod commands;
 mod error;
+mod idle_heap;
 mod ipc_endpoint;
 mod ipc_wire;
 mod links;
@@ -32,6 +33,7 @@ use crate::start_option::WindowKind;
 
 fn main() {
     let launched = std::time::Instant::now();
+    idle_heap::limit_arenas();
     let open_at_start = match start_option::window_to_open(std::env::args().skip(1)) {
         Ok(kind) => kind,
         Err(e) => {

@@ -60,7 +60,9 @@ pub fn run(open: Option<WindowKind>) -> i32 {
             app.run(|app, event| {
                 // The last window closed: the tray decides whether to end,
                 // as it may have a window request on its way here.
-                if let RunEvent::ExitRequested { code: None, api, .. } = event
+                if let RunEvent::ExitRequested {
+                    code: None, api, ..
+                } = event
                     && app.state::<Link>().report_idle()
                 {
                     api.prevent_exit();

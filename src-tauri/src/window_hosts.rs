@@ -60,6 +60,52 @@ struct Started {
     connected: bool,
 }
 
+impl Inner {
+    /// Queues `request` for the newest host; when none can take it, it waits
+    /// for the next host to connect (false).
+    fn offer(&mut self, request: ShowWindow) -> bool {
+        if let Some(host) = self.connected.last_mut()
+            && host.show(request)
+        {
+            return true;
+        }
+        self.waiting.push(request);
+        false
+    }
+
+    /// Host `id` reported its last window closed after `shows_seen`
+    /// requests: it may end (and gets no more requests) only if none it has
+    /// not seen is on its way.
+    fn let_go(&mut self, id: u64, shows_seen: u64) -> bool {
+        let Some(at) = self.connected.iter().position(|h| h.id == id) else {
+            return false;
+        };
+        if self.connected[at].shows != shows_seen {
+            return false;
+        }
+        self.connected.remove(at);
+        true
+    }
+
+    /// A host presented the token: it gets the requests that waited.
+    fn add_host(&mut self, outbox: mpsc::Sender<TrayToHost>) -> u64 {
+        self.next_id += 1;
+        let mut host = Host {
+            id: self.next_id,
+            outbox,
+            shows: 0,
+        };
+        for request in std::mem::take(&mut self.waiting) {
+            host.show(request);
+        }
+        if let Some(started) = &mut self.started {
+            started.connected = true;
+        }
+        self.connected.push(host);
+        self.next_id
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -70,12 +116,9 @@ pub fn show(app: &AppHandle, window: WindowKind, ticket_id: Option<i64>) {
     let request = ShowWindow { window, ticket_id };
     let hosts = app.state::<WindowHosts>();
     let mut inner = lock(&hosts.inner);
-    if let Some(host) = inner.connected.last_mut()
-        && host.show(request)
-    {
+    if inner.offer(request) {
         return;
     }
-    inner.waiting.push(request);
     if inner.started.is_none() {
         start_for_waiting(app, &mut inner);
     }
@@ -268,42 +311,77 @@ async fn serve(app: AppHandle, stream: Accepted, token: Token) {
     let hosts = app.state::<WindowHosts>();
     lock(&hosts.inner).connected.retain(|h| h.id != id);
     tracing::info!("a window host disconnected");
+    crate::idle_heap::release_freed();
 }
 
 /// A host's last window closed: it may end unless a window request it has
 /// not seen yet is on its way. Once let go it gets no more requests (the
 /// next one starts a new host).
 fn let_go(app: &AppHandle, id: u64, shows_seen: u64) -> bool {
-    let hosts = app.state::<WindowHosts>();
-    let mut inner = lock(&hosts.inner);
-    let Some(at) = inner.connected.iter().position(|h| h.id == id) else {
-        return false;
-    };
-    if inner.connected[at].shows != shows_seen {
-        return false;
-    }
-    inner.connected.remove(at);
-    true
+    lock(&app.state::<WindowHosts>().inner).let_go(id, shows_seen)
 }
 
 /// Adds a host and hands it the window requests that waited for one.
 fn register(app: &AppHandle, outbox: mpsc::Sender<TrayToHost>) -> u64 {
-    let hosts = app.state::<WindowHosts>();
-    let mut inner = lock(&hosts.inner);
-    inner.next_id += 1;
-    let id = inner.next_id;
-    let mut host = Host {
-        id,
-        outbox,
-        shows: 0,
-    };
-    for request in std::mem::take(&mut inner.waiting) {
-        host.show(request);
-    }
-    if let Some(started) = &mut inner.started {
-        started.connected = true;
-    }
-    inner.connected.push(host);
+    let id = lock(&app.state::<WindowHosts>().inner).add_host(outbox);
     tracing::info!("a window host connected");
     id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(window: WindowKind) -> ShowWindow {
+        ShowWindow {
+            window,
+            ticket_id: None,
+        }
+    }
+
+    fn shown(pushes: &mut mpsc::Receiver<TrayToHost>) -> Vec<ShowWindow> {
+        std::iter::from_fn(|| pushes.try_recv().ok())
+            .filter_map(|m| match m {
+                TrayToHost::Show(r) => Some(r),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_host_is_let_go_only_when_it_saw_every_request_sent_to_it() {
+        let mut inner = Inner::default();
+        let (outbox, mut pushes) = mpsc::channel(OUTBOX);
+        let id = inner.add_host(outbox);
+        assert!(inner.offer(request(WindowKind::Alerts)));
+        assert_eq!(shown(&mut pushes).len(), 1);
+        // Its last window closes as a second request is on its way: the
+        // host had seen one, two were sent, so it must stay for the second.
+        assert!(inner.offer(request(WindowKind::Settings)));
+        assert!(!inner.let_go(id, 1), "let go with a request in flight");
+        assert_eq!(shown(&mut pushes), [request(WindowKind::Settings)]);
+        // That window closes too: now it has seen both and may end.
+        assert!(inner.let_go(id, 2));
+        // A host that was let go gets no more requests: they wait for a new one.
+        assert!(!inner.offer(request(WindowKind::Alerts)));
+        assert!(shown(&mut pushes).is_empty());
+        assert_eq!(inner.waiting, [request(WindowKind::Alerts)]);
+        let (outbox, mut next) = mpsc::channel(OUTBOX);
+        inner.add_host(outbox);
+        assert_eq!(shown(&mut next), [request(WindowKind::Alerts)]);
+        assert!(inner.waiting.is_empty());
+    }
+
+    #[test]
+    fn requests_that_waited_count_for_the_host_that_took_them() {
+        let mut inner = Inner::default();
+        assert!(!inner.offer(request(WindowKind::Alerts)));
+        assert!(!inner.offer(request(WindowKind::Settings)));
+        let (outbox, mut pushes) = mpsc::channel(OUTBOX);
+        let id = inner.add_host(outbox);
+        assert_eq!(shown(&mut pushes).len(), 2);
+        assert!(!inner.let_go(id, 1));
+        assert!(inner.let_go(id, 2));
+        assert!(!inner.let_go(id, 2), "let go twice");
+    }
 }

@@ -168,11 +168,13 @@ async fn a_window_host_without_a_tray_says_so_instead_of_hanging() {
     let _ = client.close().await;
 }
 
-/// A window asked for in the instant the host's last window closes still
-/// opens, in that host or in a new one: a host that is ending never takes a
-/// request with it. Each round closes the alerts window while a second
+/// A window asked for as the host's last window closes still opens, in that
+/// host or in a new one, and the host still ends afterwards (it now asks the
+/// tray before ending). Each round closes the alerts window while a second
 /// launch asks for settings, once with the close sent first and once with
-/// the request started first.
+/// the request started first. Which side wins is up to timing; the case of
+/// a request already on its way to an ending host is pinned down by the
+/// tray's unit tests (`window_hosts::tests`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a desktop session"]
 async fn a_window_asked_for_as_the_last_one_closes_still_opens() {
