@@ -37,6 +37,7 @@ fn idle_window() -> Duration {
 struct Mem {
     pss_kib: u64,
     rss_kib: u64,
+    pss_anon_kib: u64,
     processes: usize,
 }
 
@@ -46,14 +47,16 @@ impl Mem {
         let mem = Mem {
             pss_kib: all.iter().map(|p| p.pss_kib).sum(),
             rss_kib: all.iter().map(|p| p.rss_kib).sum(),
+            pss_anon_kib: all.iter().map(|p| p.pss_anon_kib).sum(),
             processes: all.len(),
         };
         (mem, all.into_iter().map(|p| p.name).collect())
     }
     fn show(&self) -> String {
         format!(
-            "{:>7.1} MB PSS  {:>7.1} MB RSS  ({} processes)",
+            "{:>7.1} MB PSS ({:>5.1} anon)  {:>7.1} MB RSS  ({} processes)",
             self.pss_kib as f64 / 1024.0,
+            self.pss_anon_kib as f64 / 1024.0,
             self.rss_kib as f64 / 1024.0,
             self.processes
         )
@@ -261,7 +264,8 @@ fn main() -> Result<()> {
         }))
         .context("the Halo simulator")?;
     let dirs = AppDirs::new()?;
-    dirs.write_config(&sim.base_url())?;
+    // Default policies: nothing falls due while idle is measured.
+    dirs.write_default_policy_config(&sim.base_url())?;
     halo_notifier_e2e::desktop::secret_store(
         app::KEYRING_SERVICE,
         &app::keyring_user(app::SIM_CLIENT_ID, &sim.base_url()),

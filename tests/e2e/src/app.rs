@@ -121,19 +121,34 @@ impl AppDirs {
     /// normal-priority alerts repeating every 3 s (so a test sees repeats
     /// stop); the client secret is not in the file (it lives in the keyring).
     pub fn write_config(&self, base_url: &str) -> Result<PathBuf> {
+        self.write_config_text(&format!(
+            "{}\n[escalation.policies.normal]\n\
+             [[escalation.policies.normal.steps]]\nurgency = \"normal\"\nrepeat_every = \"3s\"\nmax_repeats = 100\n",
+            connection(base_url)
+        ))
+    }
+
+    /// The same connection with the default escalation policies, so that
+    /// nothing falls due for minutes: what an idle tray runs with.
+    pub fn write_default_policy_config(&self, base_url: &str) -> Result<PathBuf> {
+        self.write_config_text(&connection(base_url))
+    }
+
+    fn write_config_text(&self, text: &str) -> Result<PathBuf> {
         let path = self.config_file();
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        std::fs::write(
-            &path,
-            format!(
-                "[halo]\nurl = \"{base_url}\"\ntenant = \"{SIM_TENANT}\"\nclient_id = \"{SIM_CLIENT_ID}\"\n\n\
-                 [watch]\nteams = [\"Service Desk\"]\nassigned_to_me = false\npoll_interval = \"10s\"\n\n\
-                 [escalation.policies.normal]\n\
-                 [[escalation.policies.normal.steps]]\nurgency = \"normal\"\nrepeat_every = \"3s\"\nmax_repeats = 100\n"
-            ),
-        )?;
+        std::fs::write(&path, text)?;
         Ok(path)
     }
+}
+
+/// The `[halo]` and `[watch]` sections for a simulator: its first team,
+/// polled every 10 s.
+fn connection(base_url: &str) -> String {
+    format!(
+        "[halo]\nurl = \"{base_url}\"\ntenant = \"{SIM_TENANT}\"\nclient_id = \"{SIM_CLIENT_ID}\"\n\n\
+         [watch]\nteams = [\"Service Desk\"]\nassigned_to_me = false\npoll_interval = \"10s\"\n"
+    )
 }

@@ -15,6 +15,9 @@ pub struct ProcessMemory {
     pub name: String,
     pub pss_kib: u64,
     pub rss_kib: u64,
+    /// The anonymous part of PSS (heap, stacks, relocated data); the rest
+    /// is mapped files: executables and libraries.
+    pub pss_anon_kib: u64,
 }
 
 /// `(ppid, comm, utime + stime in clock ticks)` of a process.
@@ -88,6 +91,7 @@ pub fn memory(root: u32) -> Vec<ProcessMemory> {
                 name: stat(pid).map(|(_, comm, _)| comm).unwrap_or_default(),
                 pss_kib: rollup_kib(&text, "Pss"),
                 rss_kib: rollup_kib(&text, "Rss"),
+                pss_anon_kib: rollup_kib(&text, "Pss_Anon"),
             })
         })
         .collect()
