@@ -55,6 +55,18 @@ install_fuzz_tools() {
   command -v c++ >/dev/null || apt_install g++
 }
 
+# The Windows build is checked here (the window host's named-pipe
+# transport, the notifier's Windows path): Rust's standard library for
+# Windows from rustup, and MinGW for the C the -sys crates compile. Fails
+# (returns 1) when rustup cannot download it.
+install_windows_check_tools() {
+  local need
+  mapfile -t need < <(missing_packages gcc-mingw-w64-x86-64)
+  apt_install "${need[@]}"
+  rustup target list --installed | grep -qx x86_64-pc-windows-gnu ||
+    rustup target add x86_64-pc-windows-gnu
+}
+
 # The windows' pages: the app embeds ui/dist when it compiles (so cargo
 # build, clippy and test of the workspace need it), and the Tauri CLI.
 prepare_front_end() {

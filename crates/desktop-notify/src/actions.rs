@@ -21,9 +21,12 @@ pub trait NotificationActions: Send + Sync + 'static {
 /// the same id and gets a waiter of its own; the daemon may or may not end
 /// the earlier wait, so only the newest waiter of an id reports a pick (two
 /// would act twice).
+/// (Only freedesktop popups have buttons: unused on macOS and Windows.)
 #[derive(Default, Clone)]
+#[cfg_attr(not(all(unix, not(target_os = "macos"))), allow(dead_code))]
 pub(crate) struct Waiters(Arc<Mutex<HashMap<u32, u64>>>);
 
+#[cfg_attr(not(all(unix, not(target_os = "macos"))), allow(dead_code))]
 impl Waiters {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u32, u64>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())

@@ -126,9 +126,10 @@ impl Notifier for DesktopNotifier {
             self.withdraw(n);
             return Ok(());
         }
-        let mut popup = self.build(n);
+        let popup = self.build(n);
         #[cfg(all(unix, not(target_os = "macos")))]
         {
+            let mut popup = popup;
             if let Some(alert) = n.alert_id
                 && let Some(id) = self.lock().get(&alert)
             {
