@@ -17,6 +17,18 @@ pub trait NotificationActions: Send + Sync + 'static {
     fn invoked(&self, notification: &Notification, action: &str);
 }
 
+/// The action a popup's answer stands for: a click on its body is the
+/// freedesktop `"default"` action on every platform; a close is none.
+#[cfg_attr(not(windows), allow(dead_code))]
+pub(crate) fn picked(response: &notify_rust::NotificationResponse) -> Option<&str> {
+    use notify_rust::NotificationResponse as Answer;
+    match response {
+        Answer::Default => Some("default"),
+        Answer::Action(action) => Some(action),
+        Answer::Reply(_) | Answer::Closed(_) => None,
+    }
+}
+
 /// Which waiter speaks for a popup id. A repeat replaces the popup under
 /// the same id and gets a waiter of its own; the daemon may or may not end
 /// the earlier wait, so only the newest waiter of an id reports a pick (two
@@ -56,6 +68,18 @@ impl Waiters {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_click_on_the_body_is_the_default_action_and_a_close_is_none() {
+        use notify_rust::{CloseReason, NotificationResponse as Answer};
+        assert_eq!(picked(&Answer::Default), Some("default"));
+        assert_eq!(
+            picked(&Answer::Action("acknowledge".into())),
+            Some("acknowledge")
+        );
+        assert_eq!(picked(&Answer::Closed(CloseReason::Dismissed)), None);
+        assert_eq!(picked(&Answer::Reply("ok".into())), None);
+    }
 
     #[test]
     fn only_the_newest_waiter_of_a_replaced_popup_reports() {

@@ -146,7 +146,19 @@ impl Notifier for DesktopNotifier {
             }
             self.wait_for_buttons(n, handle);
         }
-        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        #[cfg(windows)]
+        {
+            let mut popup = popup;
+            if let Some(actions) = &self.actions {
+                // A click on the toast's body is "default": no button for it.
+                for (id, label) in actions.buttons(n).iter().filter(|(id, _)| id != "default") {
+                    popup.action(id, label);
+                }
+            }
+            let handle = popup.show().map_err(unreachable_service)?;
+            self.wait_for_toast(n, handle);
+        }
+        #[cfg(target_os = "macos")]
         {
             popup.show().map_err(unreachable_service)?;
         }
@@ -182,6 +194,37 @@ impl DesktopNotifier {
         if let Err(e) = spawned {
             tracing::warn!(error = %e, "could not wait for the popup's buttons");
             self.waiters.end(id, generation);
+        }
+    }
+
+    /// Windows: listens for a toast's buttons and a click on its body on a
+    /// thread of its own until the toast is picked or dismissed. Toasts have
+    /// no ids to replace, so each repeat has its own listener; whichever is
+    /// picked speaks for the alert.
+    #[cfg(windows)]
+    fn wait_for_toast(&self, n: &Notification, handle: notify_rust::NotificationHandle) {
+        let Some(actions) = self.actions.clone() else {
+            return;
+        };
+        if n.alert_id.is_none() {
+            return;
+        }
+        let notification = n.clone();
+        let spawned = std::thread::Builder::new()
+            .name("notification".into())
+            .spawn(move || {
+                let waited =
+                    handle.wait_for_response(|response: &notify_rust::NotificationResponse| {
+                        if let Some(action) = actions::picked(response) {
+                            actions.invoked(&notification, action);
+                        }
+                    });
+                if let Err(e) = waited {
+                    tracing::debug!(error = %e, "stopped waiting for a toast");
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "could not wait for the toast's buttons");
         }
     }
 
