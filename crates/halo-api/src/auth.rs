@@ -13,7 +13,7 @@ use crate::body::read_limited;
 use crate::budget::RequestBudget;
 use crate::clock::SharedClock;
 use crate::connection::{ClientSecret, ConnectionSettings};
-use crate::error::{HaloError, Operation, describe_shape, error_detail, excerpt, network_error};
+use crate::error::{HaloError, Operation, describe_shape, error_detail, network_error};
 
 /// Renew this long before expiry: 5 minutes, or a fifth of a short lifetime.
 fn renewal_margin(lifetime: Duration) -> Duration {
@@ -197,6 +197,20 @@ impl Authenticator {
     }
 }
 
+/// Why a token answer could not be read. Its body is quoted only when it is
+/// a page (a proxy's sign-in or error page, by its title): a cut-off answer
+/// may hold part of an access token, which must not reach logs or the tray.
+fn not_json(text: &str) -> String {
+    if text.trim_start().starts_with('<') {
+        format!("not JSON but a page: {}", error_detail(text))
+    } else {
+        format!(
+            "not JSON ({} bytes, not shown: it may hold part of a token)",
+            text.len()
+        )
+    }
+}
+
 /// The auth base from `authinfo`'s `auth_url`, if it shares the instance's
 /// scheme, host and port.
 fn same_origin_auth_base(
@@ -229,8 +243,7 @@ fn parse_token(text: &str, now: DateTime<Utc>) -> Result<CachedToken, HaloError>
         operation: Operation::Token,
         detail,
     };
-    let value: Value = serde_json::from_str(text)
-        .map_err(|_| unexpected(format!("not JSON: {}", excerpt(text))))?;
+    let value: Value = serde_json::from_str(text).map_err(|_| unexpected(not_json(text)))?;
     let access_token = value
         .get("access_token")
         .and_then(Value::as_str)
@@ -258,6 +271,27 @@ fn parse_token(text: &str, now: DateTime<Utc>) -> Result<CachedToken, HaloError>
 mod tests {
     use super::*;
     use crate::connection::InstanceUrl;
+
+    /// (The token type has no Debug, on purpose: it holds the secret.)
+    fn refused(text: &str) -> String {
+        match parse_token(text, Utc::now()) {
+            Ok(_) => panic!("read as a token: {text}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_token_answer_that_is_not_json_is_never_quoted_unless_it_is_a_page() {
+        let said = refused(r#"{"access_token":"eyJhbGciOiJSUzI1NiJ9.c2VjcmV0LXBhcnQ"#);
+        assert!(
+            !said.contains("eyJ") && !said.contains("c2VjcmV0"),
+            "{said}"
+        );
+        assert!(said.contains("bytes"), "{said}");
+        let said =
+            refused("<html><head><title>Sign in to the proxy</title></head><body>…</body></html>");
+        assert!(said.contains("Sign in to the proxy"), "{said}");
+    }
 
     #[test]
     fn renews_five_minutes_early_or_a_fifth_of_short_lifetimes() {

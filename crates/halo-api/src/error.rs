@@ -254,17 +254,27 @@ fn field_problem(field: &str, problem: &Value) -> Option<String> {
     (!text.is_empty()).then(|| format!("{field}: {text}"))
 }
 
-/// At most 200 characters of a body, on a character boundary.
+/// At most 200 characters of a body, on a character boundary, with control
+/// and direction-changing characters blanked (it ends up in logs and the
+/// tray's tooltip, where a right-to-left override would disguise it).
 pub fn excerpt(text: &str) -> String {
     const LIMIT: usize = 200;
     let clean: String = text
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| if is_hidden(c) { ' ' } else { c })
         .collect();
     match clean.char_indices().nth(LIMIT) {
         Some((cut, _)) => format!("{}…", &clean[..cut]),
         None => clean,
     }
+}
+
+fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'
+        )
 }
 
 /// Names the shape of a JSON body for "unexpected response" errors.
@@ -348,6 +358,10 @@ mod tests {
         let long = "x".repeat(1000);
         assert!(error_detail(&long).chars().count() <= 201);
         assert_eq!(error_detail("ü".repeat(300).as_str()).chars().count(), 201);
+        assert_eq!(
+            excerpt("ok\u{202E}gpj.exe\u{2066}\r\nnext"),
+            "ok gpj.exe   next"
+        );
     }
 
     #[test]
