@@ -39,6 +39,7 @@ pub(crate) struct Shared {
     status: Mutex<IntakeStatus>,
     shutdown: watch::Sender<bool>,
     failure: watch::Sender<Option<TaskFailure>>,
+    pub(crate) refusals: crate::refusals::Refusals,
 }
 
 /// The command and query surface. Cheap to clone; every clone drives the
@@ -78,6 +79,7 @@ impl EngineHandle {
                 }),
                 shutdown,
                 failure,
+                refusals: Default::default(),
             }),
         }
     }

@@ -7,6 +7,7 @@ mod handle;
 mod notifier;
 mod outbox;
 mod poller;
+mod refusals;
 mod supervisor;
 mod timer;
 mod webhook;

@@ -1,8 +1,9 @@
 //! The webhook path, in one place: the receiver's sink parses a delivery
 //! into its events (one per element of a batch), and each is deduplicated,
 //! re-fetched from Halo when the body carried only part of the ticket,
-//! applied and logged on its own. Unusable and refused deliveries go to the
-//! inbound log with the reason.
+//! applied and logged on its own. Unusable deliveries go to the inbound log
+//! with the reason; refused ones too, at most one row per address a minute
+//! (see `refusals`).
 
 use std::net::SocketAddr;
 
@@ -82,9 +83,18 @@ impl WebhookSink for EngineHandle {
     }
 
     async fn refused(&self, reason: Refusal, peer: SocketAddr) {
-        let why = match reason {
+        let Some(unlogged) = self.shared.refusals.admit(peer.ip(), self.now()) else {
+            return;
+        };
+        let mut why = match reason {
             Refusal::BadToken => format!("wrong or missing webhook token from {peer}"),
         };
+        if unlogged > 0 {
+            why.push_str(&format!(
+                " ({unlogged} more refused from this address since the last entry)"
+            ));
+        }
+        tracing::warn!("webhook refused: {why}");
         let _ = self
             .log_rejected(InboundSource::Webhook("refused".to_owned()), &why, None)
             .await;
