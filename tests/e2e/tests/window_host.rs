@@ -4,7 +4,8 @@
 //! when its last window closes; the tray reaps it and opens a new one on
 //! the next request.
 
-use std::path::Path;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use halo_notifier_e2e::app::{self, AppDirs};
@@ -21,7 +22,7 @@ const WINDOW_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// `halo-notifier --open <window>`: a second launch that hands the request
 /// to the running tray and exits.
-fn second_launch(bin: &Path, window: &str, envs: &[(std::ffi::OsString, std::ffi::OsString)]) {
+fn second_launch(bin: &Path, window: &str, envs: &[(OsString, OsString)]) {
     let mut second = Launched::start(bin, &["--open", window], envs).expect("second launch");
     let status = second.child.wait().expect("second launch ends");
     assert!(status.success(), "the second launch failed: {status}");
@@ -62,25 +63,55 @@ fn alive(pid: u32) -> bool {
     Path::new(&format!("/proc/{pid}")).exists()
 }
 
+/// The app's tray, started in throw-away folders inside the desktop
+/// session (held for the test), and the display its windows show on.
+/// (Fields drop in this order: the tray ends before its folders go and
+/// before the session is free for the next test.)
+struct Tray {
+    display: Display,
+    process: Launched,
+    pid: u32,
+    bin: PathBuf,
+    envs: Vec<(OsString, OsString)>,
+    _dirs: AppDirs,
+    _session: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl Tray {
+    async fn start() -> Self {
+        desktop::require_session().expect("desktop session");
+        let session = desktop::exclusive().await;
+        let dirs = AppDirs::new().expect("dirs");
+        let envs = window_envs(&dirs);
+        let bin = app::app_binary().expect("app built");
+        let mut process = Launched::start(&bin, &[], &envs).expect("tray");
+        process
+            .wait_for_line("tray ready", WINDOW_TIMEOUT)
+            .expect("tray ready");
+        Tray {
+            _session: session,
+            _dirs: dirs,
+            envs,
+            bin,
+            pid: process.pid(),
+            process,
+            display: Display::connect().expect("display"),
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a desktop session"]
 async fn windows_open_in_one_host_that_ends_with_its_last_window() {
-    desktop::require_session().expect("desktop session");
-    let _session = desktop::exclusive().await;
-    let dirs = AppDirs::new().expect("dirs");
-    let envs = window_envs(&dirs);
-    let bin = app::app_binary().expect("app built");
-    let mut tray = Launched::start(&bin, &[], &envs).expect("tray");
-    tray.wait_for_line("tray ready", WINDOW_TIMEOUT)
-        .expect("tray ready");
-    let tray_pid = tray.pid();
-    let display = Display::connect().expect("display");
+    let mut tray = Tray::start().await;
+    let (bin, envs, tray_pid) = (tray.bin.clone(), tray.envs.clone(), tray.pid);
+    let display = &tray.display;
 
     second_launch(&bin, "alerts", &envs);
-    let (host, _) = host_showing(&display, tray_pid, "Alerts");
+    let (host, _) = host_showing(display, tray_pid, "Alerts");
     // A second request while the host runs opens its window in that host.
     second_launch(&bin, "settings", &envs);
-    let (same, windows) = host_showing(&display, tray_pid, "Settings");
+    let (same, windows) = host_showing(display, tray_pid, "Settings");
     assert_eq!(same, host, "the settings window opened in a new host");
     assert_eq!(windows.len(), 2, "{windows:?}");
     assert!(
@@ -118,13 +149,13 @@ async fn windows_open_in_one_host_that_ends_with_its_last_window() {
         )
     });
     assert!(
-        tray.child.try_wait().expect("status").is_none(),
+        tray.process.child.try_wait().expect("status").is_none(),
         "the tray ended with the windows"
     );
 
     // The next window starts a new host.
     second_launch(&bin, "alerts", &envs);
-    let (next, windows) = host_showing(&display, tray_pid, "Alerts");
+    let (next, windows) = host_showing(display, tray_pid, "Alerts");
     assert_ne!(next, host);
     for window in &windows {
         display.request_close(window.id).expect("close");
@@ -178,20 +209,13 @@ async fn a_window_host_without_a_tray_says_so_instead_of_hanging() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a desktop session"]
 async fn a_window_asked_for_as_the_last_one_closes_still_opens() {
-    desktop::require_session().expect("desktop session");
-    let _session = desktop::exclusive().await;
-    let dirs = AppDirs::new().expect("dirs");
-    let envs = window_envs(&dirs);
-    let bin = app::app_binary().expect("app built");
-    let mut tray = Launched::start(&bin, &[], &envs).expect("tray");
-    tray.wait_for_line("tray ready", WINDOW_TIMEOUT)
-        .expect("tray ready");
-    let tray_pid = tray.pid();
-    let display = Display::connect().expect("display");
+    let tray = Tray::start().await;
+    let (bin, envs, tray_pid) = (tray.bin.clone(), tray.envs.clone(), tray.pid);
+    let display = &tray.display;
 
     for round in 0..6 {
         second_launch(&bin, "alerts", &envs);
-        let (_, windows) = host_showing(&display, tray_pid, "Alerts");
+        let (_, windows) = host_showing(display, tray_pid, "Alerts");
         let close = || {
             for window in windows.iter().filter(|w| w.title.contains("Alerts")) {
                 display.request_close(window.id).expect("close");
@@ -207,7 +231,7 @@ async fn a_window_asked_for_as_the_last_one_closes_still_opens() {
             close();
         }
         assert!(reopen.child.wait().expect("ends").success());
-        let (_, windows) = host_showing(&display, tray_pid, "Settings");
+        let (_, windows) = host_showing(display, tray_pid, "Settings");
         eventually_blocking("the alerts window gone", WINDOW_TIMEOUT, || {
             let [host] = hosts_of(tray_pid)[..] else {
                 return None;
