@@ -1,9 +1,14 @@
-//! The tokio runtime both processes (tray and window host) run on, in place
-//! of Tauri's default. The default keeps every blocking thread 10 s after its
-//! last job, so a tray that polls every few seconds never lets its SQLite and
-//! keyring threads go: each holds a stack and a malloc arena all day.
+//! The tokio runtime both programs run on. Tauri's default would keep every
+//! blocking thread 10 s after its last job, so a tray that polls every few
+//! seconds would never let its SQLite and keyring threads go: each holds a
+//! stack and a malloc arena all day.
 
+use std::future::Future;
+use std::sync::OnceLock;
 use std::time::Duration;
+
+use tokio::runtime::Handle;
+use tokio::task::JoinHandle;
 
 /// The tray's async work is waiting on sockets; more workers than this only
 /// adds idle threads on a many-core machine.
@@ -14,8 +19,14 @@ const MAX_WORKERS: usize = 2;
 /// that between polls only the workers remain.
 const BLOCKING_KEEP_ALIVE: Duration = Duration::from_secs(1);
 
-/// Builds the runtime and hands it to Tauri; call before anything spawns.
-pub fn install() -> std::io::Result<()> {
+static RUNTIME: OnceLock<Handle> = OnceLock::new();
+
+/// Builds the runtime; call before anything spawns. Returns its handle (the
+/// window host hands it to Tauri).
+pub fn install() -> std::io::Result<Handle> {
+    if let Some(handle) = RUNTIME.get() {
+        return Ok(handle.clone());
+    }
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(MAX_WORKERS);
@@ -24,9 +35,35 @@ pub fn install() -> std::io::Result<()> {
         .thread_keep_alive(BLOCKING_KEEP_ALIVE)
         .enable_all()
         .build()?;
-    tauri::async_runtime::set(runtime.handle().clone());
-    // Tauri keeps only the handle; the runtime must outlive the app, which
-    // ends with `process::exit`, so it is never dropped.
+    let handle = RUNTIME.get_or_init(|| runtime.handle().clone()).clone();
+    // The runtime must outlive the app, which ends with `process::exit`
+    // from the event loop, so it is never dropped.
     std::mem::forget(runtime);
-    Ok(())
+    Ok(handle)
+}
+
+fn handle() -> Handle {
+    match RUNTIME.get() {
+        Some(handle) => handle.clone(),
+        // Only before `install` (unit tests inside a tokio test runtime).
+        None => Handle::current(),
+    }
+}
+
+/// Runs `task` on the runtime (from any thread, the main one included).
+pub fn spawn<F>(task: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    handle().spawn(task)
+}
+
+/// Runs blocking work (SQLite, D-Bus, keyring) off the async threads.
+pub fn spawn_blocking<F, R>(work: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    handle().spawn_blocking(work)
 }

@@ -88,12 +88,6 @@ impl From<app_core::AppError> for CommandError {
     }
 }
 
-impl From<tauri::Error> for CommandError {
-    fn from(e: tauri::Error) -> Self {
-        CommandError::internal(format!("the window system failed ({e})"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,8 @@
 //! What the tray and its window host say to each other over the local
 //! socket: length-delimited frames, each one JSON message. The host calls
 //! the command surface and the tray answers; the tray pushes events and
-//! window requests. Frames are bounded and anything unreadable is refused
+//! window requests. A second launch of the tray uses the same socket to
+//! hand its `--open` over. Frames are bounded and anything unreadable is refused
 //! without a panic.
 
 use std::time::Duration;
@@ -36,6 +37,13 @@ pub struct ShowWindow {
 pub enum HostToTray {
     /// First message: the token from the tray's token file.
     Hello { token: String },
+    /// First and only message of a second launch of the tray (one tray per
+    /// user): show this window, or the alerts window when none is named.
+    /// The tray answers `Welcome` once the window is on its way.
+    Launched {
+        token: String,
+        open: Option<WindowKind>,
+    },
     /// A window called a command (`args` as the page sent them).
     Invoke {
         id: u64,

@@ -24,6 +24,20 @@ pub fn app_binary() -> Result<PathBuf> {
     )
 }
 
+/// The window host's binary (`halo-notifier-windows`, beside the tray's):
+/// `HALO_NOTIFIER_WINDOWS_BIN`, else the workspace's debug build.
+pub fn window_host_binary() -> Result<PathBuf> {
+    binary(
+        "HALO_NOTIFIER_WINDOWS_BIN",
+        "halo-notifier-windows",
+        "cargo build -p halo-notifier",
+    )
+}
+
+/// The window host's process name as `/proc/PID/comm` shows it (the
+/// kernel keeps 15 bytes of it).
+pub const WINDOW_HOST_COMM: &str = "halo-notifier-w";
+
 /// A workspace binary, overridable by an environment variable.
 pub fn binary(var: &str, name: &str, build: &str) -> Result<PathBuf> {
     if let Some(path) = std::env::var_os(var) {

@@ -43,7 +43,7 @@ pub enum Start {
 
 impl Scenario {
     /// Starts the simulator, the app's tray, and a window host showing
-    /// `window` (`--window-host --open <window>`) under WebDriver.
+    /// `window` (`halo-notifier-windows --open <window>`) under WebDriver.
     pub async fn start(start: Start, window: &str, sim: SimConfig) -> Result<Self> {
         desktop::require_session()?;
         let session = desktop::exclusive().await;
@@ -65,7 +65,7 @@ impl Scenario {
         app.wait_for_line("tray ready", Duration::from_secs(60))?;
         let driver = TauriDriver::start(&envs)?;
         let client = driver
-            .open_app(&bin, &["--window-host", "--open", window])
+            .open_app(&app::window_host_binary()?, &["--open", window])
             .await?;
         Ok(Scenario {
             sim,

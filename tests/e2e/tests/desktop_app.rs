@@ -370,7 +370,7 @@ async fn the_tray_menu_actions_work() {
         async move {
             let host_left = halo_notifier_e2e::procs::names(driver)
                 .iter()
-                .any(|n| n == "halo-notifier");
+                .any(|n| n == app::WINDOW_HOST_COMM);
             Ok((tray_ended? && !host_left).then_some(()))
         }
     })

@@ -28,14 +28,14 @@ fn second_launch(bin: &Path, window: &str, envs: &[(OsString, OsString)]) {
     assert!(status.success(), "the second launch failed: {status}");
 }
 
-/// The window hosts below the tray (its children running this binary).
+/// The window hosts below the tray (its children running the host's binary).
 fn hosts_of(tray: u32) -> Vec<u32> {
     procs::tree(tray)
         .into_iter()
         .filter(|pid| *pid != tray)
         .filter(|pid| {
             std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                .is_ok_and(|comm| comm.trim() == "halo-notifier")
+                .is_ok_and(|comm| comm.trim() == app::WINDOW_HOST_COMM)
         })
         .collect()
 }
@@ -178,8 +178,8 @@ async fn a_window_host_without_a_tray_says_so_instead_of_hanging() {
     let driver = TauriDriver::start(&envs).expect("tauri-driver");
     let client = driver
         .open_app(
-            &app::app_binary().expect("app built"),
-            &["--window-host", "--open", "alerts"],
+            &app::window_host_binary().expect("app built"),
+            &["--open", "alerts"],
         )
         .await
         .expect("a window without a tray");

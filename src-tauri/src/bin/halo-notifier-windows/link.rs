@@ -1,9 +1,6 @@
-//! The window host: this binary started with `--window-host` (by the tray,
-//! or by WebDriver in the end-to-end tests). It shows the alerts and
-//! settings windows and exits when the last one closes, so WebKit never
-//! lives in the tray. Every command a window calls goes to the tray under
-//! the same name and arguments (the pages cannot tell), and the tray's
-//! events come back to the windows.
+//! The window host's link to the tray. Every command a window calls goes to
+//! the tray under the same name and arguments (the pages cannot tell), and
+//! the tray's events and window requests come back.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -12,18 +9,15 @@ use std::time::Duration;
 
 use serde_json::Value;
 use tauri::ipc::{Invoke, InvokeBody, InvokeError};
-use tauri::{AppHandle, Emitter, Manager, RunEvent, Wry};
+use tauri::{AppHandle, Emitter, Manager, Wry};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::error::{CommandError, CommandResult, ErrorKind};
-use crate::ipc_endpoint::Endpoint;
-use crate::ipc_wire::{self, HANDSHAKE_TIMEOUT, HostToTray, ShowWindow, TrayToHost, WireError};
-use crate::start_option::WindowKind;
-use crate::windows::{self, PendingFocus};
+use halo_notifier::app_dirs::AppDirs;
+use halo_notifier::error::{CommandError, CommandResult, ErrorKind};
+use halo_notifier::ipc_endpoint::Endpoint;
+use halo_notifier::ipc_wire::{self, HANDSHAKE_TIMEOUT, HostToTray, TrayToHost, WireError};
 
-/// The hidden start option; handled before the tray's single-instance
-/// check, so a host is never handed over to the tray as a second launch.
-pub const OPTION: &str = "--window-host";
+use crate::windows;
 
 /// A command the tray has not answered in this long fails (a Halo request
 /// inside it has its own, shorter timeouts).
@@ -32,53 +26,8 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(120);
 const NOT_RUNNING: &str =
     "Halo Notifier is not running: start it, then open this window from its tray icon";
 
-/// Runs the host until its last window closes; returns the exit code.
-pub fn run(open: Option<WindowKind>) -> i32 {
-    let app = tauri::Builder::default()
-        .plugin(crate::startup::log_plugin(Some("window-host")))
-        .manage(Link::default())
-        .manage(PendingFocus::default())
-        .invoke_handler(forward)
-        .setup(move |app| {
-            if let Some(window) = open {
-                windows::show(
-                    app.handle(),
-                    ShowWindow {
-                        window,
-                        ticket_id: None,
-                    },
-                )?;
-            }
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn(keep_link(handle, open.is_some()));
-            Ok(())
-        })
-        .build(tauri::generate_context!());
-    match app {
-        // Without `prevent_exit` the host ends when its last window closes.
-        Ok(app) => {
-            app.run(|app, event| {
-                // The last window closed: the tray decides whether to end,
-                // as it may have a window request on its way here.
-                if let RunEvent::ExitRequested {
-                    code: None, api, ..
-                } = event
-                    && app.state::<Link>().report_idle()
-                {
-                    api.prevent_exit();
-                }
-            });
-            0
-        }
-        Err(e) => {
-            eprintln!("halo-notifier: could not open the window: {e}");
-            1
-        }
-    }
-}
-
 /// The connection to the tray as the windows' calls see it.
-struct Link {
+pub struct Link {
     state: watch::Sender<LinkState>,
     waiting: Mutex<HashMap<u64, oneshot::Sender<CommandResult<Value>>>>,
     next_id: AtomicU64,
@@ -160,7 +109,7 @@ impl Link {
 
     /// Tells the tray the last window closed; false when there is no tray
     /// to tell (then the host just ends).
-    fn report_idle(&self) -> bool {
+    pub fn report_idle(&self) -> bool {
         let LinkState::Up(outbox) = &*self.state.borrow() else {
             return false;
         };
@@ -176,7 +125,7 @@ impl Link {
 }
 
 /// The windows' one command handler: passes the call to the tray as is.
-fn forward(invoke: Invoke<Wry>) -> bool {
+pub fn forward(invoke: Invoke<Wry>) -> bool {
     let command = invoke.message.command().to_owned();
     let webview = invoke.message.webview();
     let app = webview.app_handle().clone();
@@ -203,9 +152,9 @@ fn forward(invoke: Invoke<Wry>) -> bool {
 
 /// Connects to the tray and serves the connection until either side ends;
 /// then the host ends too (its windows could do nothing without the tray).
-async fn keep_link(app: AppHandle, has_window: bool) {
+pub async fn keep_link(app: AppHandle, has_window: bool) {
     let link = app.state::<Link>();
-    let (mut channel, outbox, mut calls) = match handshake(&app).await {
+    let (mut channel, outbox, mut calls) = match handshake().await {
         Ok(found) => found,
         Err(e) => {
             tracing::error!(error = %e, "{NOT_RUNNING}");
@@ -270,12 +219,10 @@ async fn keep_link(app: AppHandle, has_window: bool) {
     app.exit(0);
 }
 
-type TrayChannel = ipc_wire::Channel<crate::ipc_endpoint::Connected>;
+type TrayChannel = ipc_wire::Channel<halo_notifier::ipc_endpoint::Connected>;
 
 /// Finds the tray, presents the token and waits to be let in.
-async fn handshake(
-    app: &AppHandle,
-) -> Result<
+async fn handshake() -> Result<
     (
         TrayChannel,
         mpsc::Sender<HostToTray>,
@@ -283,8 +230,8 @@ async fn handshake(
     ),
     String,
 > {
-    let data_dir = app.path().app_data_dir().map_err(|e| e.to_string())?;
-    let (stream, token) = Endpoint::in_data_dir(&data_dir)
+    let dirs = AppDirs::find().ok_or("this system has no home folder for the app's data")?;
+    let (stream, token) = Endpoint::in_data_dir(&dirs.data)
         .connect()
         .await
         .map_err(|e| format!("no tray to connect to ({e})"))?;

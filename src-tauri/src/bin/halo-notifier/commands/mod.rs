@@ -8,10 +8,10 @@
 mod alerts;
 mod settings;
 
+use crate::shell::Shell;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use tauri::AppHandle;
 
 use crate::error::{CommandError, CommandResult, ErrorKind};
 
@@ -26,7 +26,7 @@ macro_rules! command_surface {
 
         /// Runs `command` with the page's `args` and returns its answer as
         /// JSON, or the command's error.
-        pub async fn dispatch(app: AppHandle, command: &str, args: Value) -> CommandResult<Value> {
+        pub async fn dispatch(app: Shell, command: &str, args: Value) -> CommandResult<Value> {
             match command {
                 $(stringify!($name) => {
                     #[derive(serde::Deserialize)]
@@ -96,7 +96,8 @@ mod tests {
     #[test]
     fn the_capability_allows_exactly_the_commands_in_the_table() {
         let capability: Value =
-            serde_json::from_str(include_str!("../../capabilities/windows.json")).expect("json");
+            serde_json::from_str(include_str!("../../../../capabilities/windows.json"))
+                .expect("json");
         let mut allowed: Vec<String> = capability["permissions"]
             .as_array()
             .expect("a list")

@@ -12,9 +12,8 @@ use alert_runtime::EngineHandle;
 use alert_store::{AlertFilter, AlertState};
 use app_core::RunningApp;
 use chrono::{DateTime, Utc};
+use halo_notifier::async_runtime;
 use serde::Serialize;
-use tauri::AppHandle;
-use tauri_plugin_opener::OpenerExt;
 
 use crate::error::{CommandError, CommandResult, ErrorKind};
 use crate::tray_look::{TrayFacts, TrayState, state_of};
@@ -73,7 +72,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> CommandResult<T> + Send + 'static,
 ) -> CommandResult<T> {
-    tauri::async_runtime::spawn_blocking(f)
+    async_runtime::spawn_blocking(f)
         .await
         .map_err(|e| CommandError::internal(format!("a background task failed ({e})")))?
 }
@@ -149,7 +148,7 @@ impl AppState {
 
     /// Opens the ticket in the default browser: only an http(s) address of
     /// the Halo instance the alert came from.
-    pub async fn open_in_halo(&self, app: &AppHandle, ticket_id: i64) -> CommandResult<()> {
+    pub async fn open_in_halo(&self, ticket_id: i64) -> CommandResult<()> {
         let link = self
             .engine()?
             .alert_for_ticket(ticket_id)
@@ -162,14 +161,12 @@ impl AppState {
                 )
             })?;
         let link = crate::links::checked_ticket_link(&link)?;
-        app.opener()
-            .open_url(link.as_str(), None::<&str>)
-            .map_err(|e| {
-                CommandError::new(
-                    ErrorKind::Internal,
-                    format!("could not open the browser ({e}): open {link} yourself"),
-                )
-            })
+        open::that_detached(link.as_str()).map_err(|e| {
+            CommandError::new(
+                ErrorKind::Internal,
+                format!("could not open the browser ({e}): open {link} yourself"),
+            )
+        })
     }
 
     /// The current status.

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use alert_engine::{Notification, NotificationKind};
 use desktop_notify::NotificationActions;
-use tauri::{AppHandle, Manager};
+use halo_notifier::async_runtime;
 
+use crate::shell::Shell;
 use crate::start_option::WindowKind;
-use crate::state::AppState;
 use crate::window_hosts;
 
 pub const ACKNOWLEDGE: &str = "acknowledge";
@@ -22,11 +22,11 @@ pub const CLICK: &str = "default";
 const SNOOZE_FOR: Duration = Duration::from_secs(15 * 60);
 
 pub struct PopupButtons {
-    app: AppHandle,
+    app: Shell,
 }
 
 impl PopupButtons {
-    pub fn new(app: AppHandle) -> Self {
+    pub fn new(app: Shell) -> Self {
         PopupButtons { app }
     }
 }
@@ -53,7 +53,7 @@ impl NotificationActions for PopupButtons {
         let app = self.app.clone();
         let action = action.to_owned();
         let ticket = notification.ticket_id;
-        tauri::async_runtime::spawn(async move {
+        async_runtime::spawn(async move {
             if let Err(e) = act(&app, &action, ticket).await {
                 tracing::warn!(action, ticket, error = %e, "a notification button failed");
             }
@@ -62,11 +62,11 @@ impl NotificationActions for PopupButtons {
 }
 
 async fn act(
-    app: &AppHandle,
+    app: &Shell,
     action: &str,
     ticket: Option<i64>,
 ) -> Result<(), crate::error::CommandError> {
-    let state = app.state::<AppState>();
+    let state = app.state();
     match (action, ticket) {
         (ACKNOWLEDGE, Some(t)) => {
             state.acknowledge(t).await?;
@@ -74,7 +74,7 @@ async fn act(
         (SNOOZE, Some(t)) => {
             state.snooze(t, SNOOZE_FOR).await?;
         }
-        (OPEN_IN_HALO, Some(t)) => state.open_in_halo(app, t).await?,
+        (OPEN_IN_HALO, Some(t)) => state.open_in_halo(t).await?,
         (_, ticket) => window_hosts::show(app, WindowKind::Alerts, ticket),
     }
     Ok(())

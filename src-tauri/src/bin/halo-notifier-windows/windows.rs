@@ -9,8 +9,8 @@ use tauri::{
     AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindow, WebviewWindowBuilder,
 };
 
-use crate::ipc_wire::ShowWindow;
-use crate::start_option::WindowKind;
+use halo_notifier::ipc_wire::ShowWindow;
+use halo_notifier::start_option::WindowKind;
 
 /// Payload of `focus-alert`: the alerts window shows this alert's detail.
 #[derive(Debug, Clone, Copy, Serialize)]

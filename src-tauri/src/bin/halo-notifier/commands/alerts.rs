@@ -3,14 +3,14 @@
 
 use std::time::Duration;
 
+use crate::shell::Shell;
 use alert_engine::AlertView;
 use alert_store::{AlertFilter, AlertState};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tauri::{AppHandle, Manager};
 
 use crate::error::{CommandError, CommandResult, ErrorKind};
-use crate::state::{AppState, AppStatus};
+use crate::state::AppStatus;
 use crate::status_feed;
 
 #[derive(Debug, Serialize)]
@@ -44,8 +44,8 @@ pub struct Paused {
 
 const RECENT: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 
-pub async fn list_alerts(app: AppHandle) -> CommandResult<AlertLists> {
-    let engine = app.state::<AppState>().engine()?;
+pub async fn list_alerts(app: Shell) -> CommandResult<AlertLists> {
+    let engine = app.state().engine()?;
     let now = engine.now();
     let mut all = engine.list(AlertFilter::All).await?;
     all.sort_by_key(|a| std::cmp::Reverse(a.updated_at));
@@ -59,8 +59,8 @@ pub async fn list_alerts(app: AppHandle) -> CommandResult<AlertLists> {
     Ok(AlertLists { open, recent })
 }
 
-pub async fn alert_detail(app: AppHandle, ticket_id: i64) -> CommandResult<AlertDetail> {
-    let engine = app.state::<AppState>().engine()?;
+pub async fn alert_detail(app: Shell, ticket_id: i64) -> CommandResult<AlertDetail> {
+    let engine = app.state().engine()?;
     let alert = engine.alert_for_ticket(ticket_id).await?.ok_or_else(|| {
         CommandError::new(
             ErrorKind::NotFound,
@@ -100,19 +100,19 @@ pub async fn alert_detail(app: AppHandle, ticket_id: i64) -> CommandResult<Alert
     })
 }
 
-pub async fn acknowledge(app: AppHandle, ticket_id: i64) -> CommandResult<AlertView> {
-    let view = app.state::<AppState>().acknowledge(ticket_id).await?;
+pub async fn acknowledge(app: Shell, ticket_id: i64) -> CommandResult<AlertView> {
+    let view = app.state().acknowledge(ticket_id).await?;
     status_feed::refresh(&app).await;
     Ok(view)
 }
 
-pub async fn acknowledge_all(app: AppHandle) -> CommandResult<usize> {
-    let count = app.state::<AppState>().acknowledge_all().await?;
+pub async fn acknowledge_all(app: Shell) -> CommandResult<usize> {
+    let count = app.state().acknowledge_all().await?;
     status_feed::refresh(&app).await;
     Ok(count)
 }
 
-pub async fn snooze(app: AppHandle, ticket_id: i64, minutes: u32) -> CommandResult<AlertView> {
+pub async fn snooze(app: Shell, ticket_id: i64, minutes: u32) -> CommandResult<AlertView> {
     if minutes == 0 || minutes > 7 * 24 * 60 {
         return Err(CommandError::new(
             ErrorKind::Validation,
@@ -120,25 +120,25 @@ pub async fn snooze(app: AppHandle, ticket_id: i64, minutes: u32) -> CommandResu
         ));
     }
     let view = app
-        .state::<AppState>()
+        .state()
         .snooze(ticket_id, Duration::from_secs(u64::from(minutes) * 60))
         .await?;
     status_feed::refresh(&app).await;
     Ok(view)
 }
 
-pub async fn take(app: AppHandle, ticket_id: i64) -> CommandResult<()> {
-    Ok(app.state::<AppState>().engine()?.take(ticket_id).await?)
+pub async fn take(app: Shell, ticket_id: i64) -> CommandResult<()> {
+    Ok(app.state().engine()?.take(ticket_id).await?)
 }
 
-pub async fn closed_statuses(app: AppHandle) -> CommandResult<Vec<alert_engine::ClosedStatus>> {
-    Ok(app.state::<AppState>().engine()?.closed_statuses().await?)
+pub async fn closed_statuses(app: Shell) -> CommandResult<Vec<alert_engine::ClosedStatus>> {
+    Ok(app.state().engine()?.closed_statuses().await?)
 }
 
 /// Closes the ticket in Halo with the note, as the closed status the user
 /// picked (one of `closed_statuses`; none: the one the engine learnt).
 pub async fn close_ticket(
-    app: AppHandle,
+    app: Shell,
     ticket_id: i64,
     note: String,
     status_id: Option<i32>,
@@ -151,7 +151,7 @@ pub async fn close_ticket(
             ..CommandError::new(ErrorKind::Validation, "a closing note is needed")
         });
     }
-    app.state::<AppState>()
+    app.state()
         .engine()?
         .close(ticket_id, &note, status_id)
         .await?;
@@ -159,22 +159,22 @@ pub async fn close_ticket(
     Ok(())
 }
 
-pub async fn open_in_halo(app: AppHandle, ticket_id: i64) -> CommandResult<()> {
-    app.state::<AppState>().open_in_halo(&app, ticket_id).await
+pub async fn open_in_halo(app: Shell, ticket_id: i64) -> CommandResult<()> {
+    app.state().open_in_halo(ticket_id).await
 }
 
-pub async fn send_test_alert(app: AppHandle) -> CommandResult<()> {
-    app.state::<AppState>().send_test_alert().await?;
+pub async fn send_test_alert(app: Shell) -> CommandResult<()> {
+    app.state().send_test_alert().await?;
     status_feed::refresh(&app).await;
     Ok(())
 }
 
-pub async fn pause(app: AppHandle, minutes: Option<u32>) -> CommandResult<Paused> {
-    let until = app.state::<AppState>().pause(minutes).await?;
+pub async fn pause(app: Shell, minutes: Option<u32>) -> CommandResult<Paused> {
+    let until = app.state().pause(minutes).await?;
     status_feed::refresh(&app).await;
     Ok(Paused { until })
 }
 
-pub async fn app_status(app: AppHandle) -> CommandResult<AppStatus> {
-    app.state::<AppState>().status().await
+pub async fn app_status(app: Shell) -> CommandResult<AppStatus> {
+    app.state().status().await
 }

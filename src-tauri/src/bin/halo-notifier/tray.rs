@@ -1,36 +1,65 @@
 //! The tray icon and its menu: the icon and tooltip follow the app's status,
-//! the menu lists the newest waiting alerts and the everyday actions. Menu
-//! clicks run on the main thread, so each hands its work to the runtime.
-
-use std::sync::Mutex;
+//! the menu lists the newest waiting alerts and the everyday actions. The
+//! icon lives on the main thread (`Tray`); other threads send it what to
+//! show (`refresh`). Menu clicks arrive on the main thread, so each hands
+//! its work to the runtime.
 
 use alert_engine::AlertView;
-use tauri::image::Image;
-use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
-use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
-use tauri::{AppHandle, Manager, Wry};
+use halo_notifier::async_runtime;
+use tray_icon::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
+use tray_icon::{Icon, MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 
 use crate::pause_choice::PauseChoice;
+use crate::shell::{MainEvent, Shell};
 use crate::start_option::WindowKind;
-use crate::state::{AppState, AppStatus};
+use crate::state::AppStatus;
 use crate::tray_look::TrayLook;
 use crate::{status_feed, tray_look, window_hosts};
 
-const TRAY_ID: &str = "halo-notifier";
 /// How many alerts the menu lists.
 pub const MENU_ALERTS: usize = 5;
 const ALERT_PREFIX: &str = "alert:";
 
-/// Creates the tray in its idle look; `refresh` gives it the real one.
-pub fn create(app: &AppHandle) -> tauri::Result<TrayIcon> {
-    let look = tray_look::look(&tray_look::TrayFacts::default());
-    TrayIconBuilder::with_id(TRAY_ID)
-        .icon(Image::from_bytes(look.icon)?)
-        .tooltip("Halo Notifier — starting")
-        .menu(&menu(app, &MenuModel::default())?)
-        .show_menu_on_left_click(false)
-        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
-        .on_tray_icon_event(|tray, event| {
+#[derive(Debug, thiserror::Error)]
+pub enum TrayError {
+    #[error("the tray icon could not be shown ({0}): is a tray (status notifier) host running?")]
+    Icon(#[from] tray_icon::Error),
+    #[error("the tray menu could not be built ({0})")]
+    Menu(#[from] tray_icon::menu::Error),
+    #[error("a tray icon image is unreadable ({0})")]
+    Image(String),
+}
+
+/// The tray icon, owned by the main thread.
+pub struct Tray {
+    icon: TrayIcon,
+    /// What it shows now, so a refresh sends only what changed: rebuilding
+    /// an unchanged menu every poll costs the idle app CPU (GTK and a D-Bus
+    /// round to the tray host) for nothing.
+    shown: TrayContent,
+}
+
+impl Tray {
+    /// Creates the tray in its starting look and routes its clicks and menu
+    /// to `shell`. Call on the main thread once its event loop runs.
+    pub fn create(shell: &Shell) -> Result<Tray, TrayError> {
+        let shown = TrayContent {
+            look: tray_look::look(&tray_look::TrayFacts::default()),
+            menu: MenuModel::default(),
+        };
+        let icon = TrayIconBuilder::new()
+            .with_id("halo-notifier")
+            .with_icon(icon(shown.look.icon)?)
+            .with_tooltip("Halo Notifier — starting")
+            .with_menu(Box::new(menu(&shown.menu)?))
+            .with_menu_on_left_click(false)
+            .build()?;
+        let on_menu = shell.clone();
+        MenuEvent::set_event_handler(Some(move |event: MenuEvent| {
+            on_menu_item(&on_menu, event.id().as_ref());
+        }));
+        let on_click = shell.clone();
+        TrayIconEvent::set_event_handler(Some(move |event: TrayIconEvent| {
             // Linux panels show the menu on any click; elsewhere a left
             // click opens the alerts window.
             if let TrayIconEvent::Click {
@@ -39,46 +68,71 @@ pub fn create(app: &AppHandle) -> tauri::Result<TrayIcon> {
                 ..
             } = event
             {
-                window_hosts::show(tray.app_handle(), WindowKind::Alerts, None);
+                window_hosts::show(&on_click, WindowKind::Alerts, None);
             }
-        })
-        .build(app)
+        }));
+        Ok(Tray { icon, shown })
+    }
+
+    /// Shows `next`, sending the panel only the parts that changed.
+    pub fn show(&mut self, next: TrayContent) -> Result<(), TrayError> {
+        let changes = Changes::between(Some(&self.shown), &next);
+        if changes.icon {
+            self.icon.set_icon(Some(icon(next.look.icon)?))?;
+        }
+        if changes.tooltip {
+            self.icon.set_tooltip(Some(&next.look.tooltip))?;
+        }
+        if changes.menu {
+            self.icon.set_menu(Some(Box::new(menu(&next.menu)?)));
+        }
+        self.shown = next;
+        Ok(())
+    }
 }
 
-/// Gives the tray the look and menu of `status` with `newest` alerts. Each
-/// poll ends in a refresh, so only what changed is sent to the panel:
-/// rebuilding an unchanged menu every poll costs the idle app CPU (GTK
-/// and a D-Bus round to the tray host) for nothing.
-pub fn refresh(app: &AppHandle, status: &AppStatus, newest: &[AlertView]) -> tauri::Result<()> {
-    let Some(tray) = app.tray_by_id(TRAY_ID) else {
-        return Ok(());
-    };
-    let next = Shown {
+/// Sends the tray the look and menu of `status` with `newest` alerts (from
+/// any thread; the main thread shows it).
+pub fn refresh(shell: &Shell, status: &AppStatus, newest: &[AlertView]) {
+    let next = TrayContent {
         look: tray_look::look(&status.tray_facts()),
         menu: MenuModel::of(newest, Some(status)),
     };
-    let shown = app.state::<ShownTray>();
-    let mut last = shown.0.lock().unwrap_or_else(|p| p.into_inner());
-    let changes = Changes::between(last.as_ref(), &next);
-    if changes.icon {
-        tray.set_icon(Some(Image::from_bytes(next.look.icon)?))?;
-    }
-    if changes.tooltip {
-        tray.set_tooltip(Some(&next.look.tooltip))?;
-    }
-    if changes.menu {
-        tray.set_menu(Some(menu(app, &next.menu)?))?;
-    }
-    *last = Some(next);
-    Ok(())
+    shell.to_main(MainEvent::Tray(Box::new(next)));
 }
 
-/// What the tray last showed (managed state), so `refresh` sends only changes.
-#[derive(Default)]
-pub struct ShownTray(Mutex<Option<Shown>>);
+/// A PNG from `icons/` as the RGBA pixels the tray takes.
+fn icon(png_bytes: &[u8]) -> Result<Icon, TrayError> {
+    let (rgba, width, height) = rgba(png_bytes).map_err(TrayError::Image)?;
+    Icon::from_rgba(rgba, width, height).map_err(|e| TrayError::Image(e.to_string()))
+}
 
+fn rgba(png_bytes: &[u8]) -> Result<(Vec<u8>, u32, u32), String> {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
+    let mut pixels = vec![0; reader.output_buffer_size().ok_or("too large")?];
+    let frame = reader.next_frame(&mut pixels).map_err(|e| e.to_string())?;
+    pixels.truncate(frame.buffer_size());
+    let rgba = match frame.color_type {
+        png::ColorType::Rgba => pixels,
+        png::ColorType::Rgb => pixels
+            .chunks_exact(3)
+            .flat_map(|p| [p[0], p[1], p[2], u8::MAX])
+            .collect(),
+        png::ColorType::GrayscaleAlpha => pixels
+            .chunks_exact(2)
+            .flat_map(|p| [p[0], p[0], p[0], p[1]])
+            .collect(),
+        png::ColorType::Grayscale => pixels.iter().flat_map(|&g| [g, g, g, u8::MAX]).collect(),
+        other => return Err(format!("{other:?} pixels")),
+    };
+    Ok((rgba, frame.width, frame.height))
+}
+
+/// What the tray shows.
 #[derive(Debug, Clone, PartialEq)]
-struct Shown {
+pub struct TrayContent {
     look: TrayLook,
     menu: MenuModel,
 }
@@ -115,7 +169,7 @@ struct Changes {
 }
 
 impl Changes {
-    fn between(last: Option<&Shown>, next: &Shown) -> Self {
+    fn between(last: Option<&TrayContent>, next: &TrayContent) -> Self {
         match last {
             None => Changes {
                 icon: true,
@@ -131,80 +185,36 @@ impl Changes {
     }
 }
 
-fn menu(app: &AppHandle, model: &MenuModel) -> tauri::Result<Menu<Wry>> {
-    let menu = Menu::new(app)?;
-    menu.append(&MenuItem::with_id(
-        app,
-        "open-alerts",
-        "Open alerts",
-        true,
-        None::<&str>,
-    )?)?;
-    menu.append(&PredefinedMenuItem::separator(app)?)?;
+fn item(id: impl Into<String>, label: &str, enabled: bool) -> MenuItem {
+    MenuItem::with_id(id.into(), label, enabled, None)
+}
+
+fn menu(model: &MenuModel) -> Result<Menu, TrayError> {
+    let menu = Menu::new();
+    menu.append(&item("open-alerts", "Open alerts", true))?;
+    menu.append(&PredefinedMenuItem::separator())?;
     if model.alerts.is_empty() {
-        menu.append(&MenuItem::with_id(
-            app,
-            "none",
-            "No alerts waiting",
-            false,
-            None::<&str>,
-        )?)?;
+        menu.append(&item("none", "No alerts waiting", false))?;
     }
     for (ticket_id, label) in &model.alerts {
-        menu.append(&MenuItem::with_id(
-            app,
-            format!("{ALERT_PREFIX}{ticket_id}"),
-            label,
-            true,
-            None::<&str>,
-        )?)?;
+        menu.append(&item(format!("{ALERT_PREFIX}{ticket_id}"), label, true))?;
     }
-    menu.append(&PredefinedMenuItem::separator(app)?)?;
-    menu.append(&MenuItem::with_id(
-        app,
-        "ack-all",
-        "Acknowledge all",
-        model.waiting,
-        None::<&str>,
-    )?)?;
-    let pause = Submenu::with_id(app, "pause", "Pause notifications", true)?;
+    menu.append(&PredefinedMenuItem::separator())?;
+    menu.append(&item("ack-all", "Acknowledge all", model.waiting))?;
+    let pause = Submenu::with_id("pause", "Pause notifications", true);
     for (choice, label) in [
         (PauseChoice::HalfHour, "For 30 minutes"),
         (PauseChoice::Hour, "For 1 hour"),
         (PauseChoice::UntilTomorrowMorning, "Until tomorrow 8:00"),
     ] {
-        pause.append(&MenuItem::with_id(
-            app,
-            choice.menu_id(),
-            label,
-            true,
-            None::<&str>,
-        )?)?;
+        pause.append(&item(choice.menu_id(), label, true))?;
     }
-    pause.append(&MenuItem::with_id(
-        app,
-        PauseChoice::Resume.menu_id(),
-        "Resume",
-        model.paused,
-        None::<&str>,
-    )?)?;
+    pause.append(&item(PauseChoice::Resume.menu_id(), "Resume", model.paused))?;
     menu.append(&pause)?;
-    menu.append(&MenuItem::with_id(
-        app,
-        "test-alert",
-        "Send test alert",
-        true,
-        None::<&str>,
-    )?)?;
-    menu.append(&PredefinedMenuItem::separator(app)?)?;
-    menu.append(&MenuItem::with_id(
-        app,
-        "settings",
-        "Settings…",
-        true,
-        None::<&str>,
-    )?)?;
-    menu.append(&MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?)?;
+    menu.append(&item("test-alert", "Send test alert", true))?;
+    menu.append(&PredefinedMenuItem::separator())?;
+    menu.append(&item("settings", "Settings…", true))?;
+    menu.append(&item("quit", "Quit", true))?;
     Ok(menu)
 }
 
@@ -227,27 +237,27 @@ pub fn alert_label(alert: &AlertView) -> String {
     label
 }
 
-fn on_menu(app: &AppHandle, id: &str) {
+fn on_menu_item(shell: &Shell, id: &str) {
     match id {
-        "open-alerts" => window_hosts::show(app, WindowKind::Alerts, None),
-        "settings" => window_hosts::show(app, WindowKind::Settings, None),
+        "open-alerts" => window_hosts::show(shell, WindowKind::Alerts, None),
+        "settings" => window_hosts::show(shell, WindowKind::Settings, None),
         "quit" => {
-            let app = app.clone();
-            tauri::async_runtime::spawn(async move {
-                window_hosts::end(&app);
-                app.state::<AppState>().stop().await;
-                app.exit(0);
+            let shell = shell.clone();
+            async_runtime::spawn(async move {
+                window_hosts::end(&shell);
+                shell.state().stop().await;
+                shell.exit(0);
             });
         }
         _ => {
             if let Some(ticket) = id.strip_prefix(ALERT_PREFIX).and_then(|t| t.parse().ok()) {
-                window_hosts::show(app, WindowKind::Alerts, Some(ticket));
+                window_hosts::show(shell, WindowKind::Alerts, Some(ticket));
                 return;
             }
-            let app = app.clone();
+            let shell = shell.clone();
             let id = id.to_owned();
-            tauri::async_runtime::spawn(async move {
-                let state = app.state::<AppState>();
+            async_runtime::spawn(async move {
+                let state = shell.state();
                 let done = match id.as_str() {
                     "ack-all" => state.acknowledge_all().await.map(|_| ()),
                     "test-alert" => state.send_test_alert().await,
@@ -260,7 +270,7 @@ fn on_menu(app: &AppHandle, id: &str) {
                     },
                 };
                 match done {
-                    Ok(()) => status_feed::refresh(&app).await,
+                    Ok(()) => status_feed::refresh(&shell).await,
                     Err(e) => tracing::warn!(item = id, error = %e, "a tray menu action failed"),
                 }
             });
@@ -301,8 +311,8 @@ mod tests {
         }
     }
 
-    fn shown(status: &AppStatus, newest: &[AlertView]) -> Shown {
-        Shown {
+    fn shown(status: &AppStatus, newest: &[AlertView]) -> TrayContent {
+        TrayContent {
             look: tray_look::look(&status.tray_facts()),
             menu: MenuModel::of(newest, Some(status)),
         }
@@ -347,6 +357,28 @@ mod tests {
             changes.menu && !changes.icon && !changes.tooltip,
             "{changes:?}"
         );
+    }
+
+    #[test]
+    fn every_tray_icon_is_an_image_the_tray_takes() {
+        let mut facts = tray_look::TrayFacts::default();
+        let mut looks = vec![tray_look::look(&facts)];
+        for open in 1..=11 {
+            facts.open = open;
+            looks.push(tray_look::look(&facts));
+        }
+        facts.paused_until = Some(chrono::Utc::now());
+        looks.push(tray_look::look(&facts));
+        facts.critical = 1;
+        looks.push(tray_look::look(&facts));
+        facts.problem = Some("Halo does not answer".into());
+        looks.push(tray_look::look(&facts));
+        for look in looks {
+            let (pixels, width, height) = rgba(look.icon).expect("a PNG");
+            assert!(width >= 16 && height >= 16, "{width}×{height}");
+            assert_eq!(pixels.len(), (width * height * 4) as usize);
+            assert!(icon(look.icon).is_ok());
+        }
     }
 
     #[test]

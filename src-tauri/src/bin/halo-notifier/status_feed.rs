@@ -5,16 +5,16 @@
 use alert_engine::{AlertView, EngineEvent};
 use alert_runtime::EngineHandle;
 use alert_store::{AlertFilter, AlertState};
-use tauri::{AppHandle, Manager};
+use halo_notifier::async_runtime;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
-use crate::state::AppState;
+use crate::shell::Shell;
 use crate::{tray, window_hosts};
 
 /// Follows `engine` until it stops.
-pub fn follow(app: AppHandle, engine: EngineHandle) {
+pub fn follow(app: Shell, engine: EngineHandle) {
     let mut events = engine.subscribe();
-    tauri::async_runtime::spawn(async move {
+    async_runtime::spawn(async move {
         refresh(&app).await;
         loop {
             match events.recv().await {
@@ -35,13 +35,13 @@ pub fn follow(app: AppHandle, engine: EngineHandle) {
     });
 }
 
-fn pass_on(app: &AppHandle, event: &EngineEvent) {
+fn pass_on(app: &Shell, event: &EngineEvent) {
     window_hosts::emit(app, "engine-event", event);
 }
 
 /// Recomputes the status and the tray now.
-pub async fn refresh(app: &AppHandle) {
-    let state = app.state::<AppState>();
+pub async fn refresh(app: &Shell) {
+    let state = app.state();
     let status = match state.status().await {
         Ok(s) => s,
         Err(e) => {
@@ -53,9 +53,7 @@ pub async fn refresh(app: &AppHandle) {
         Ok(engine) => newest_waiting(&engine).await.unwrap_or_default(),
         Err(_) => Vec::new(),
     };
-    if let Err(e) = tray::refresh(app, &status, &newest) {
-        tracing::warn!(error = %e, "could not update the tray");
-    }
+    tray::refresh(app, &status, &newest);
     if state.status_changed(&status) {
         window_hosts::emit(app, "app-status", &status);
     }

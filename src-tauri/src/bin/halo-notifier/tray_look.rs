@@ -90,22 +90,22 @@ fn tooltip(facts: &TrayFacts, state: TrayState) -> String {
     lines.join("\n")
 }
 
-const ICON_IDLE: &[u8] = include_bytes!("../../icons/tray-idle.png");
-const ICON_CRITICAL: &[u8] = include_bytes!("../../icons/tray-critical.png");
-const ICON_PAUSED: &[u8] = include_bytes!("../../icons/tray-paused.png");
-const ICON_ERROR: &[u8] = include_bytes!("../../icons/tray-error.png");
+const ICON_IDLE: &[u8] = include_bytes!("../../../../icons/tray-idle.png");
+const ICON_CRITICAL: &[u8] = include_bytes!("../../../../icons/tray-critical.png");
+const ICON_PAUSED: &[u8] = include_bytes!("../../../../icons/tray-paused.png");
+const ICON_ERROR: &[u8] = include_bytes!("../../../../icons/tray-error.png");
 /// 1 to 9 open alerts, then "9+".
 const ALERT_COUNT_ICONS: [&[u8]; 10] = [
-    include_bytes!("../../icons/tray-alerts-1.png"),
-    include_bytes!("../../icons/tray-alerts-2.png"),
-    include_bytes!("../../icons/tray-alerts-3.png"),
-    include_bytes!("../../icons/tray-alerts-4.png"),
-    include_bytes!("../../icons/tray-alerts-5.png"),
-    include_bytes!("../../icons/tray-alerts-6.png"),
-    include_bytes!("../../icons/tray-alerts-7.png"),
-    include_bytes!("../../icons/tray-alerts-8.png"),
-    include_bytes!("../../icons/tray-alerts-9.png"),
-    include_bytes!("../../icons/tray-alerts-9plus.png"),
+    include_bytes!("../../../../icons/tray-alerts-1.png"),
+    include_bytes!("../../../../icons/tray-alerts-2.png"),
+    include_bytes!("../../../../icons/tray-alerts-3.png"),
+    include_bytes!("../../../../icons/tray-alerts-4.png"),
+    include_bytes!("../../../../icons/tray-alerts-5.png"),
+    include_bytes!("../../../../icons/tray-alerts-6.png"),
+    include_bytes!("../../../../icons/tray-alerts-7.png"),
+    include_bytes!("../../../../icons/tray-alerts-8.png"),
+    include_bytes!("../../../../icons/tray-alerts-9.png"),
+    include_bytes!("../../../../icons/tray-alerts-9plus.png"),
 ];
 
 #[cfg(test)]

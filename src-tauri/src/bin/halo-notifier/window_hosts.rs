@@ -1,21 +1,27 @@
-//! The tray's side of the window host: the tray never creates a webview.
-//! Opening a window starts one window host (this binary with
-//! `--window-host`) or reuses the one that runs; the host shows the windows
-//! and exits with the last one. The tray listens on the local endpoint,
-//! lets in a host that presents the run's token, runs the commands it
-//! passes on (`commands::dispatch`) and pushes events and window requests
-//! to it.
+//! The tray's side of the window host: the tray never creates a webview
+//! (it does not even link WebKit). Opening a window starts one window host
+//! (`halo-notifier-windows`, installed beside this program) or reuses the
+//! one that runs; the host shows the windows and ends once the last one
+//! closed. The tray listens on the local endpoint, lets in a host that
+//! presents the run's token, runs the commands it passes on
+//! (`commands::dispatch`) and pushes events and window requests to it. A
+//! second launch of the tray presents the token too, to hand over its
+//! `--open`.
 
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
+use halo_notifier::async_runtime;
 use serde::Serialize;
-use tauri::{AppHandle, Manager};
 use tokio::sync::mpsc;
 
 use crate::ipc_endpoint::{Accepted, Endpoint, Token};
 use crate::ipc_wire::{self, HANDSHAKE_TIMEOUT, HostToTray, ShowWindow, TrayToHost, WireError};
+use crate::shell::Shell;
 use crate::start_option::WindowKind;
+
+/// The window host's program, beside this one.
+const HOST_PROGRAM: &str = "halo-notifier-windows";
 
 /// How many messages may wait for a host; a host that falls this far
 /// behind misses events rather than holding the tray's memory.
@@ -112,10 +118,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Shows a window (on one alert for the alerts window): in the running
 /// host, or in one started now. Never blocks: the host does the work.
-pub fn show(app: &AppHandle, window: WindowKind, ticket_id: Option<i64>) {
+pub fn show(app: &Shell, window: WindowKind, ticket_id: Option<i64>) {
     let request = ShowWindow { window, ticket_id };
-    let hosts = app.state::<WindowHosts>();
-    let mut inner = lock(&hosts.inner);
+    let mut inner = lock(&app.hosts().inner);
     if inner.offer(request) {
         return;
     }
@@ -125,7 +130,7 @@ pub fn show(app: &AppHandle, window: WindowKind, ticket_id: Option<i64>) {
 }
 
 /// Starts a host for the requests in `waiting` (dropped if it cannot start).
-fn start_for_waiting(app: &AppHandle, inner: &mut Inner) {
+fn start_for_waiting(app: &Shell, inner: &mut Inner) {
     match start_host(app) {
         Ok(pid) => {
             inner.started = Some(Started {
@@ -141,8 +146,8 @@ fn start_for_waiting(app: &AppHandle, inner: &mut Inner) {
 }
 
 /// Passes an event to every window (nothing to do when none is open).
-pub fn emit<S: Serialize>(app: &AppHandle, name: &str, payload: &S) {
-    let hosts = app.state::<WindowHosts>();
+pub fn emit<S: Serialize>(app: &Shell, name: &str, payload: &S) {
+    let hosts = app.hosts();
     let inner = lock(&hosts.inner);
     if inner.connected.is_empty() {
         return;
@@ -170,8 +175,8 @@ pub fn emit<S: Serialize>(app: &AppHandle, name: &str, payload: &S) {
 
 /// The tray quits: every host closes its windows, and the one this tray
 /// started is ended in any case.
-pub fn end(app: &AppHandle) {
-    let hosts = app.state::<WindowHosts>();
+pub fn end(app: &Shell) {
+    let hosts = app.hosts();
     let inner = lock(&hosts.inner);
     for host in &inner.connected {
         let _ = host.outbox.try_send(TrayToHost::Quit);
@@ -192,12 +197,23 @@ pub fn end(app: &AppHandle) {
     }
 }
 
-fn start_host(app: &AppHandle) -> std::io::Result<u32> {
+fn start_host(app: &Shell) -> std::io::Result<u32> {
     let exe = std::env::current_exe()?;
-    let mut child = Command::new(exe)
-        .arg(crate::window_host::OPTION)
+    let program = exe
+        .with_file_name(HOST_PROGRAM)
+        .with_extension(std::env::consts::EXE_EXTENSION);
+    let mut child = Command::new(&program)
         .stdin(Stdio::null())
-        .spawn()?;
+        .spawn()
+        .map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!(
+                    "{} cannot be started ({e}): reinstall Halo Notifier",
+                    program.display()
+                ),
+            )
+        })?;
     let pid = child.id();
     tracing::info!(pid, "started the window host");
     let app = app.clone();
@@ -208,8 +224,7 @@ fn start_host(app: &AppHandle) -> std::io::Result<u32> {
         .spawn(move || {
             let status = child.wait();
             tracing::info!(pid, ?status, "the window host ended");
-            let hosts = app.state::<WindowHosts>();
-            let mut inner = lock(&hosts.inner);
+            let mut inner = lock(&app.hosts().inner);
             let ended = inner.started.take_if(|s| s.pid == pid);
             if inner.connected.is_empty() && !inner.waiting.is_empty() {
                 if ended.is_some_and(|s| s.connected) {
@@ -228,16 +243,9 @@ fn start_host(app: &AppHandle) -> std::io::Result<u32> {
 }
 
 /// Listens for window hosts for the tray's life.
-pub fn listen(app: AppHandle) {
-    tauri::async_runtime::spawn(async move {
-        let data_dir = match app.path().app_data_dir() {
-            Ok(dir) => dir,
-            Err(e) => {
-                tracing::error!(error = %e, "no data folder: windows cannot open");
-                return;
-            }
-        };
-        let endpoint = Endpoint::in_data_dir(&data_dir);
+pub fn listen(app: Shell) {
+    async_runtime::spawn(async move {
+        let endpoint = Endpoint::in_data_dir(&app.dirs().data);
         let (mut listener, token) = match endpoint.listen() {
             Ok(found) => found,
             Err(e) => {
@@ -245,11 +253,11 @@ pub fn listen(app: AppHandle) {
                 return;
             }
         };
-        *lock(&app.state::<WindowHosts>().endpoint) = Some(endpoint);
+        *lock(&app.hosts().endpoint) = Some(endpoint);
         loop {
             match listener.accept().await {
                 Ok(stream) => {
-                    tauri::async_runtime::spawn(serve(app.clone(), stream, token.clone()));
+                    async_runtime::spawn(serve(app.clone(), stream, token.clone()));
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "a window host could not connect");
@@ -261,11 +269,21 @@ pub fn listen(app: AppHandle) {
 }
 
 /// One host's connection: the token first, then its calls and our pushes.
-async fn serve(app: AppHandle, stream: Accepted, token: Token) {
+/// Or a second launch's one request.
+async fn serve(app: Shell, stream: Accepted, token: Token) {
     let mut channel = ipc_wire::channel(stream);
     let hello = tokio::time::timeout(HANDSHAKE_TIMEOUT, ipc_wire::read(&mut channel)).await;
     match hello {
         Ok(Ok(HostToTray::Hello { token: offered })) if token.matches(&offered) => {}
+        Ok(Ok(HostToTray::Launched {
+            token: offered,
+            open,
+        })) if token.matches(&offered) => {
+            tracing::info!(?open, "a second launch: showing its window here");
+            show(&app, open.unwrap_or(WindowKind::Alerts), None);
+            let _ = ipc_wire::write(&mut channel, &TrayToHost::Welcome).await;
+            return;
+        }
         _ => {
             tracing::warn!("refused a window host without the right token");
             return;
@@ -285,7 +303,7 @@ async fn serve(app: AppHandle, stream: Accepted, token: Token) {
                 Ok(HostToTray::Invoke { id, command, args }) => {
                     let app = app.clone();
                     let outbox = outbox.clone();
-                    tauri::async_runtime::spawn(async move {
+                    async_runtime::spawn(async move {
                         let result = crate::commands::dispatch(app, &command, args).await;
                         let _ = outbox.send(TrayToHost::Reply { id, result }).await;
                     });
@@ -295,7 +313,7 @@ async fn serve(app: AppHandle, stream: Accepted, token: Token) {
                         let _ = ipc_wire::write(&mut channel, &TrayToHost::Quit).await;
                     }
                 }
-                Ok(HostToTray::Hello { .. }) => {}
+                Ok(HostToTray::Hello { .. } | HostToTray::Launched { .. }) => {}
                 Err(WireError::Garbled(e)) => {
                     tracing::debug!(error = %e, "skipped an unreadable message from the window host");
                 }
@@ -308,8 +326,7 @@ async fn serve(app: AppHandle, stream: Accepted, token: Token) {
             }
         }
     }
-    let hosts = app.state::<WindowHosts>();
-    lock(&hosts.inner).connected.retain(|h| h.id != id);
+    lock(&app.hosts().inner).connected.retain(|h| h.id != id);
     tracing::info!("a window host disconnected");
     crate::idle_heap::release_freed();
 }
@@ -317,13 +334,13 @@ async fn serve(app: AppHandle, stream: Accepted, token: Token) {
 /// A host's last window closed: it may end unless a window request it has
 /// not seen yet is on its way. Once let go it gets no more requests (the
 /// next one starts a new host).
-fn let_go(app: &AppHandle, id: u64, shows_seen: u64) -> bool {
-    lock(&app.state::<WindowHosts>().inner).let_go(id, shows_seen)
+fn let_go(app: &Shell, id: u64, shows_seen: u64) -> bool {
+    lock(&app.hosts().inner).let_go(id, shows_seen)
 }
 
 /// Adds a host and hands it the window requests that waited for one.
-fn register(app: &AppHandle, outbox: mpsc::Sender<TrayToHost>) -> u64 {
-    let id = lock(&app.state::<WindowHosts>().inner).add_host(outbox);
+fn register(app: &Shell, outbox: mpsc::Sender<TrayToHost>) -> u64 {
+    let id = lock(&app.hosts().inner).add_host(outbox);
     tracing::info!("a window host connected");
     id
 }

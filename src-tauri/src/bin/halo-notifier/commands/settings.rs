@@ -2,17 +2,15 @@
 //! the write-only secret and a few switches (docs/command-surface.md). The
 //! client secret goes to the OS keyring only and is never sent back.
 
+use crate::shell::Shell;
 use app_core::{Config, Env, LoadedConfig};
 use halo_api::ClientSecret;
 use secrets::SecretStore;
 use serde::Serialize;
 use serde_json::{Value, json};
-use tauri::{AppHandle, Manager};
-use tauri_plugin_autostart::ManagerExt;
-use tauri_plugin_opener::OpenerExt;
 
 use crate::error::{CommandError, CommandResult, ErrorKind};
-use crate::state::{AppState, blocking};
+use crate::state::blocking;
 
 /// The parts of a form that are not the config file.
 struct FormExtras {
@@ -72,20 +70,21 @@ fn load_config() -> CommandResult<LoadedConfig> {
 
 /// Opens (or brings forward) the settings window, e.g. from the demo
 /// banner's "Connect to Halo".
-pub async fn open_settings(app: AppHandle) -> CommandResult<()> {
+pub async fn open_settings(app: Shell) -> CommandResult<()> {
     crate::window_hosts::show(&app, crate::start_option::WindowKind::Settings, None);
     Ok(())
 }
 
-pub async fn get_settings(app: AppHandle) -> CommandResult<Value> {
+pub async fn get_settings(app: Shell) -> CommandResult<Value> {
     let demo = app
-        .state::<AppState>()
+        .state()
         .core()
         .map(|c| c.mode == "demo")
         .unwrap_or(false);
-    let autostart = app.autolaunch();
-    let start_at_login = autostart.is_enabled().unwrap_or(false);
     blocking(move || {
+        let start_at_login = crate::autostart::at_login()
+            .and_then(|entry| entry.is_enabled().map_err(|e| crate::autostart::failed(&e)))
+            .unwrap_or(false);
         let loaded = load_config()?;
         let store = SecretStore::new();
         let secret_stored = match loaded.file.halo_config() {
@@ -114,7 +113,7 @@ pub async fn get_settings(app: AppHandle) -> CommandResult<Value> {
 /// Validates everything first; then the secret goes to the keyring, then
 /// the file is replaced atomically, then the app restarts on it. Nothing is
 /// written when a field is wrong.
-pub async fn save_settings(app: AppHandle, form: Value) -> CommandResult<Value> {
+pub async fn save_settings(app: Shell, form: Value) -> CommandResult<Value> {
     let (config, extras) = split_form(form)?;
     if let Err(problems) = config.validate() {
         return Err(validation(problems.fields()));
@@ -154,18 +153,20 @@ pub async fn save_settings(app: AppHandle, form: Value) -> CommandResult<Value> 
     })
     .await?;
     if let Some(on) = extras.start_at_login {
-        let autostart = app.autolaunch();
-        let done = if on {
-            autostart.enable()
-        } else {
-            autostart.disable()
-        };
-        done.map_err(|e| {
-            CommandError::new(
-                ErrorKind::Internal,
-                format!("settings saved, but start at login could not be changed ({e})"),
-            )
-        })?;
+        blocking(move || {
+            let entry = crate::autostart::at_login()?;
+            if on == entry.is_enabled().unwrap_or(!on) {
+                return Ok(());
+            }
+            let done = if on { entry.enable() } else { entry.disable() };
+            done.map_err(|e| {
+                CommandError::new(
+                    ErrorKind::Internal,
+                    format!("settings saved, but start at login could not be changed ({e})"),
+                )
+            })
+        })
+        .await?;
     }
     crate::startup::restart_core(app.clone()).await;
     get_settings(app).await
@@ -201,7 +202,7 @@ async fn secret_for(config: &Config, typed: Option<String>) -> CommandResult<Opt
 /// Checks the form against Halo without saving it (app-core's report says
 /// what is wrong and how to fix it, or what works).
 pub async fn test_connection(
-    _app: AppHandle,
+    _app: Shell,
     form: Value,
 ) -> CommandResult<app_core::ConnectionReport> {
     let (config, extras) = split_form(form)?;
@@ -209,7 +210,7 @@ pub async fn test_connection(
     Ok(app_core::test_connection(&config, secret).await)
 }
 
-pub async fn list_teams(_app: AppHandle, form: Value) -> CommandResult<Vec<TeamChoice>> {
+pub async fn list_teams(_app: Shell, form: Value) -> CommandResult<Vec<TeamChoice>> {
     let (config, extras) = split_form(form)?;
     let halo = config.halo_config().ok_or_else(|| {
         validation([("halo.url".to_owned(), "enter your Halo address".to_owned())].into())
@@ -232,7 +233,7 @@ pub async fn list_teams(_app: AppHandle, form: Value) -> CommandResult<Vec<TeamC
 
 /// The form's templates rendered on a made-up ticket.
 pub async fn preview_template(
-    _app: AppHandle,
+    _app: Shell,
     form: Value,
 ) -> CommandResult<app_core::TemplatePreview> {
     let (config, _) = split_form(form)?;
@@ -240,7 +241,7 @@ pub async fn preview_template(
 }
 
 /// A new random webhook token in the keyring (the old one stops working).
-pub async fn regenerate_webhook_token(_app: AppHandle) -> CommandResult<WebhookToken> {
+pub async fn regenerate_webhook_token(_app: Shell) -> CommandResult<WebhookToken> {
     let token = app_core::credentials::regenerate_webhook_token().await?;
     let config = blocking(|| Ok(load_config()?.file)).await?;
     Ok(WebhookToken {
@@ -251,28 +252,25 @@ pub async fn regenerate_webhook_token(_app: AppHandle) -> CommandResult<WebhookT
 
 /// What to paste into Halo: the URL, the custom-integration body and the
 /// runbook events (app-core's text).
-pub async fn webhook_setup(_app: AppHandle) -> CommandResult<app_core::WebhookSetup> {
+pub async fn webhook_setup(_app: Shell) -> CommandResult<app_core::WebhookSetup> {
     let config = blocking(|| Ok(load_config()?.file)).await?;
     let token = app_core::credentials::webhook_token(&Env::process()).await?;
     Ok(app_core::webhook_setup(&config, token.as_deref()))
 }
 
-pub async fn open_log_folder(app: AppHandle) -> CommandResult<()> {
-    let dir = app.path().app_log_dir()?;
-    let shown = dir.clone();
+pub async fn open_log_folder(app: Shell) -> CommandResult<()> {
+    let dir = app.dirs().logs.clone();
     blocking(move || {
         std::fs::create_dir_all(&dir)
-            .map_err(|e| CommandError::new(ErrorKind::Store, format!("{}: {e}", dir.display())))
-    })
-    .await?;
-    app.opener()
-        .open_path(shown.to_string_lossy(), None::<&str>)
-        .map_err(|e| {
+            .map_err(|e| CommandError::new(ErrorKind::Store, format!("{}: {e}", dir.display())))?;
+        open::that_detached(&dir).map_err(|e| {
             CommandError::new(
                 ErrorKind::Internal,
-                format!("could not open the folder ({e}): it is {}", shown.display()),
+                format!("could not open the folder ({e}): it is {}", dir.display()),
             )
         })
+    })
+    .await
 }
 
 #[cfg(test)]
