@@ -67,6 +67,17 @@ install_windows_check_tools() {
     rustup target add x86_64-pc-windows-gnu
 }
 
+# The macOS build of the notifier (desktop-notify's cfg(target_os =
+# "macos") code) is checked here too: Rust's standard library for macOS
+# from rustup. There is no Apple SDK: the C and Objective-C that build
+# scripts compile go to scripts/fake-apple-cc.sh, which makes empty
+# objects, as clippy never links. Fails (returns 1) when rustup cannot
+# download it.
+install_macos_check_tools() {
+  rustup target list --installed | grep -qx aarch64-apple-darwin ||
+    rustup target add aarch64-apple-darwin
+}
+
 # The windows' pages: the app embeds ui/dist when it compiles (so cargo
 # build, clippy and test of the workspace need it), and the Tauri CLI.
 prepare_front_end() {

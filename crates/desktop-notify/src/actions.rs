@@ -1,6 +1,7 @@
-//! Buttons on a popup (freedesktop D-Bus actions, Linux): which ones a
-//! notification offers and who hears the user's pick. The wait for the pick
-//! blocks, so it runs on a thread of its own per shown popup id.
+//! Buttons on a popup (freedesktop D-Bus actions on Linux, toast buttons on
+//! Windows, a button and its dropdown on macOS): which ones a notification
+//! offers and who hears the user's pick. The wait for the pick blocks, so it
+//! runs on a thread of its own per shown popup.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -19,7 +20,7 @@ pub trait NotificationActions: Send + Sync + 'static {
 
 /// The action a popup's answer stands for: a click on its body is the
 /// freedesktop `"default"` action on every platform; a close is none.
-#[cfg_attr(not(windows), allow(dead_code))]
+#[cfg_attr(not(any(windows, target_os = "macos")), allow(dead_code))]
 pub(crate) fn picked(response: &notify_rust::NotificationResponse) -> Option<&str> {
     use notify_rust::NotificationResponse as Answer;
     match response {
@@ -29,11 +30,42 @@ pub(crate) fn picked(response: &notify_rust::NotificationResponse) -> Option<&st
     }
 }
 
+/// The buttons as a macOS popup must be given them for every pick to come
+/// back as its id. notify-rust shows one button as is and several in a
+/// dropdown under a title of its own ("Options"), reports a press on that
+/// title as the first button, and names a pick by its label. So:
+/// - the click on the popup ("default") goes first, so that pressing the
+///   title only opens the alert;
+/// - there is always at least that one button (labelled "Show" if the app
+///   gave no label): without a button the wait returns at once and a click
+///   on the popup is never heard;
+/// - the labels travel joined by commas, so a comma in one becomes a
+///   look-alike (U+201A), and a repeated label is dropped, as the pick
+///   could not say which of the two it was.
+#[cfg_attr(not(target_os = "macos"), allow(dead_code))]
+pub(crate) fn mac_buttons(buttons: Vec<(String, String)>) -> Vec<(String, String)> {
+    const CLICK: &str = "default";
+    let (click, others): (Vec<_>, Vec<_>) = buttons.into_iter().partition(|(id, _)| id == CLICK);
+    let click_label = click
+        .into_iter()
+        .map(|(_, label)| label)
+        .find(|label| !label.trim().is_empty())
+        .unwrap_or_else(|| "Show".to_owned());
+    let mut shown: Vec<(String, String)> = Vec::new();
+    for (id, label) in std::iter::once((CLICK.to_owned(), click_label)).chain(others) {
+        let label = label.replace(',', "\u{201A}");
+        if !label.trim().is_empty() && shown.iter().all(|(_, l)| *l != label) {
+            shown.push((id, label));
+        }
+    }
+    shown
+}
+
 /// Which waiter speaks for a popup id. A repeat replaces the popup under
 /// the same id and gets a waiter of its own; the daemon may or may not end
 /// the earlier wait, so only the newest waiter of an id reports a pick (two
 /// would act twice).
-/// (Only freedesktop popups have buttons: unused on macOS and Windows.)
+/// (Only freedesktop popups are replaced by id: unused on macOS and Windows.)
 #[derive(Default, Clone)]
 #[cfg_attr(not(all(unix, not(target_os = "macos"))), allow(dead_code))]
 pub(crate) struct Waiters(Arc<Mutex<HashMap<u32, u64>>>);
@@ -79,6 +111,60 @@ mod tests {
         );
         assert_eq!(picked(&Answer::Closed(CloseReason::Dismissed)), None);
         assert_eq!(picked(&Answer::Reply("ok".into())), None);
+    }
+
+    fn pairs(buttons: &[(&str, &str)]) -> Vec<(String, String)> {
+        buttons
+            .iter()
+            .map(|(id, label)| ((*id).to_owned(), (*label).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn on_macos_the_click_comes_first_so_the_dropdown_title_only_opens_the_alert() {
+        let app = pairs(&[
+            ("acknowledge", "Acknowledge"),
+            ("snooze-15", "Snooze 15 min"),
+            ("default", "Show"),
+            ("open-in-halo", "Open in Halo"),
+        ]);
+        assert_eq!(
+            mac_buttons(app),
+            pairs(&[
+                ("default", "Show"),
+                ("acknowledge", "Acknowledge"),
+                ("snooze-15", "Snooze 15 min"),
+                ("open-in-halo", "Open in Halo"),
+            ])
+        );
+    }
+
+    #[test]
+    fn on_macos_there_is_always_a_button_to_wait_on() {
+        assert_eq!(mac_buttons(vec![]), pairs(&[("default", "Show")]));
+        assert_eq!(
+            mac_buttons(pairs(&[("default", "")])),
+            pairs(&[("default", "Show")])
+        );
+        assert_eq!(
+            mac_buttons(pairs(&[("acknowledge", "Acknowledge")])),
+            pairs(&[("default", "Show"), ("acknowledge", "Acknowledge")])
+        );
+    }
+
+    #[test]
+    fn on_macos_each_label_names_one_button() {
+        let app = pairs(&[
+            ("default", "Show"),
+            ("snooze-15", "Snooze, 15 min"),
+            ("later", "Snooze, 15 min"),
+            ("again", "Show"),
+            ("blank", " "),
+        ]);
+        assert_eq!(
+            mac_buttons(app),
+            pairs(&[("default", "Show"), ("snooze-15", "Snooze\u{201A} 15 min")])
+        );
     }
 
     #[test]

@@ -60,8 +60,9 @@ impl DesktopNotifier {
     }
 
     /// Offers `actions`' buttons on every alert's popup (Linux D-Bus
-    /// actions) and reports the user's pick to it from a waiting thread,
-    /// never from the caller's.
+    /// actions, Windows toast buttons, a macOS button and dropdown) and
+    /// reports the user's pick, or a click on the popup, to it from a
+    /// waiting thread, never from the caller's.
     pub fn with_actions(mut self, actions: Arc<dyn NotificationActions>) -> Self {
         self.actions = Some(actions);
         self
@@ -156,11 +157,24 @@ impl Notifier for DesktopNotifier {
                 }
             }
             let handle = popup.show().map_err(unreachable_service)?;
-            self.wait_for_toast(n, handle);
+            self.wait_for_response(n, handle);
         }
         #[cfg(target_os = "macos")]
         {
-            popup.show().map_err(unreachable_service)?;
+            let mut popup = popup;
+            // Only popups that are waited on get buttons: unheard ones
+            // would do nothing.
+            if let Some(actions) = &self.actions
+                && n.alert_id.is_some()
+            {
+                for (id, label) in actions::mac_buttons(actions.buttons(n)) {
+                    popup.action(&id, &label);
+                }
+            }
+            // Sends nothing yet: the popup goes out when the handle is
+            // waited on or dropped.
+            let handle = popup.show().map_err(unreachable_service)?;
+            self.wait_for_response(n, handle);
         }
         Ok(())
     }
@@ -197,12 +211,18 @@ impl DesktopNotifier {
         }
     }
 
-    /// Windows: listens for a toast's buttons and a click on its body on a
-    /// thread of its own until the toast is picked or dismissed. Toasts have
-    /// no ids to replace, so each repeat has its own listener; whichever is
-    /// picked speaks for the alert.
-    #[cfg(windows)]
-    fn wait_for_toast(&self, n: &Notification, handle: notify_rust::NotificationHandle) {
+    /// Windows and macOS: listens for a popup's buttons and a click on it
+    /// on a thread of its own until it is picked or dismissed. These popups
+    /// have no ids to replace, so each repeat has its own listener;
+    /// whichever is picked speaks for the alert.
+    ///
+    /// On macOS the wait is also what sends the popup, and it blocks until
+    /// the user acts on it or clears it from Notification Center; the answer
+    /// comes through the main thread's run loop, which the app runs. A macOS
+    /// handle that is not waited on sends its popup when dropped, unheard
+    /// (headless, summaries, or if no thread could be started).
+    #[cfg(any(windows, target_os = "macos"))]
+    fn wait_for_response(&self, n: &Notification, handle: notify_rust::NotificationHandle) {
         let Some(actions) = self.actions.clone() else {
             return;
         };
@@ -219,12 +239,19 @@ impl DesktopNotifier {
                             actions.invoked(&notification, action);
                         }
                     });
+                // Windows: the toast went away without a word. macOS: the
+                // wait sends the popup, so it was never shown.
+                #[cfg(windows)]
                 if let Err(e) = waited {
                     tracing::debug!(error = %e, "stopped waiting for a toast");
                 }
+                #[cfg(target_os = "macos")]
+                if let Err(e) = waited {
+                    tracing::warn!(error = %e, "could not show a notification");
+                }
             });
         if let Err(e) = spawned {
-            tracing::warn!(error = %e, "could not wait for the toast's buttons");
+            tracing::warn!(error = %e, "could not listen to a popup's buttons");
         }
     }
 
