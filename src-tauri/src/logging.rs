@@ -22,6 +22,9 @@ pub fn init(logs: &Path, name: &str) {
         // Chatty libraries stay at warnings unless tracing everything.
         EnvFilter::new(format!("{level},tao=warn,zbus=warn,tracing=warn"))
     };
+    // The appender prunes old files as it starts, which fails noisily on a
+    // folder that does not exist yet.
+    let _ = std::fs::create_dir_all(logs);
     let file = tracing_appender::rolling::Builder::new()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
         .filename_prefix(name)
@@ -29,6 +32,7 @@ pub fn init(logs: &Path, name: &str) {
         .max_log_files(KEPT)
         .build(logs);
     let stderr = tracing_subscriber::fmt::layer()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .with_filter(filter());
     let (file_layer, problem) = match file {

@@ -37,6 +37,19 @@ pub struct DesktopNotifier {
     markup: std::sync::OnceLock<bool>,
 }
 
+/// macOS files a popup under the app whose bundle sends it, and
+/// notify-rust would otherwise send them as Finder's: call once at start
+/// with the app's bundle identifier. Elsewhere the app is named per popup,
+/// and this does nothing.
+pub fn use_bundle_identity(bundle_id: &str) {
+    #[cfg(target_os = "macos")]
+    if let Err(e) = notify_rust::set_application(bundle_id) {
+        tracing::warn!(bundle_id, error = %e, "popups may show as another app's");
+    }
+    #[cfg(not(target_os = "macos"))]
+    let _ = bundle_id;
+}
+
 /// The body as the server must receive it to show `body` literally: a
 /// server that reads markup would make "<b>" bold the rest and drop
 /// "<script>"; one that does not would show "&lt;b&gt;" if it were escaped.

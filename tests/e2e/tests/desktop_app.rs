@@ -125,7 +125,7 @@ async fn saving_settings_stores_the_secret_in_the_keyring_and_in_no_file() {
     s.app.drain();
     let printed = s.app.output.join("\n");
     assert!(
-        printed.contains("[DEBUG]"),
+        printed.contains(" DEBUG "),
         "the app did not log at debug level (HALO_NOTIFIER_LOG): {printed}"
     );
     let mut needles = vec![secret.clone(), wrong, webhook_token];

@@ -46,6 +46,7 @@ fn main() {
         );
     };
     logging::init(&dirs.logs, "halo-notifier");
+    desktop_notify::use_bundle_identity(halo_notifier::app_dirs::IDENTIFIER);
     let runtime = match async_runtime::install() {
         Ok(runtime) => runtime,
         Err(e) => fail(1, &format!("could not start its async runtime: {e}")),

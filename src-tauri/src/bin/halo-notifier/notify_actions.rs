@@ -1,4 +1,5 @@
-//! The popup buttons of the desktop app (Linux D-Bus actions): Acknowledge,
+//! The popup buttons of the desktop app (Linux D-Bus actions, Windows toast
+//! buttons, a macOS dropdown; see desktop-notify): Acknowledge,
 //! Snooze 15 min, Open in Halo, and a click on the popup opening the alerts
 //! window on that alert. desktop-notify runs the wait on its own thread; the
 //! work is handed to the async runtime so that thread only listens.
