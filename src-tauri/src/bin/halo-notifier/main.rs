@@ -72,7 +72,14 @@ fn main() {
     // Held until the process ends, which is when the OS lets go of it.
     std::mem::forget(lock);
 
-    let event_loop = EventLoopBuilder::<MainEvent>::with_user_event().build();
+    #[allow(unused_mut)]
+    let mut event_loop = EventLoopBuilder::<MainEvent>::with_user_event().build();
+    // A tray app: in the menu bar, not the Dock.
+    #[cfg(target_os = "macos")]
+    {
+        use tao::platform::macos::{ActivationPolicy, EventLoopExtMacOS};
+        event_loop.set_activation_policy(ActivationPolicy::Accessory);
+    }
     let shell = Shell::new(dirs, event_loop.create_proxy());
     window_hosts::listen(shell.clone());
     let mut tray: Option<Tray> = None;
