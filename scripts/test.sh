@@ -35,15 +35,18 @@ if [[ -d src-tauri ]]; then
 fi
 
 step "the macOS build: clippy for aarch64-apple-darwin"
-# The notifier's macOS code (a click on a popup, its buttons) never
-# compiles on Linux otherwise. Build scripts' C and Objective-C go to a
-# stand-in compiler (no Apple SDK here; clippy does not link), so this
-# checks the Rust only. Needs rustup's download server; said when skipped.
+# The app's macOS code (a click on a popup and its buttons, the tray in the
+# menu bar) never compiles on Linux otherwise. Build scripts' C and
+# Objective-C go to a stand-in compiler (no Apple SDK here; clippy does not
+# link), so this checks the Rust only. Needs rustup's download server;
+# said when skipped.
 if install_macos_check_tools; then
   fake_cc=$PWD/scripts/fake-apple-cc.sh
+  mac_packages=(-p desktop-notify)
+  [[ -d src-tauri ]] && mac_packages+=(-p halo-notifier)
   CC_aarch64_apple_darwin=$fake_cc CXX_aarch64_apple_darwin=$fake_cc \
     AR_aarch64_apple_darwin=$fake_cc MACOSX_DEPLOYMENT_TARGET=11.0 \
-    cargo clippy --locked --target aarch64-apple-darwin -p desktop-notify -- -D warnings
+    cargo clippy --locked --target aarch64-apple-darwin "${mac_packages[@]}" -- -D warnings
 else
   echo "SKIPPED: the macOS standard library could not be installed (rustup target add aarch64-apple-darwin)"
 fi
