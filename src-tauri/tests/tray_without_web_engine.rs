@@ -16,6 +16,9 @@ fn the_tray_links_no_web_engine_and_the_window_host_does() {
     let host = env!("CARGO_BIN_EXE_halo-notifier-windows");
     for library in ["libwebkit2gtk-4.1.so", "libjavascriptcoregtk-4.1.so"] {
         assert!(!needs(tray, library), "the tray links {library}");
-        assert!(needs(host, library), "the window host should need {library}");
+        assert!(
+            needs(host, library),
+            "the window host should need {library}"
+        );
     }
 }
