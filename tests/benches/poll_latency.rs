@@ -12,12 +12,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alert_engine::{Engine, EngineSettings, PollSettings, TeamRef};
+use alert_engine::{Engine, PollSettings, TeamRef};
 use alert_runtime::EngineHandle;
 use alert_store::Store;
 use chrono::{DateTime, Utc};
-use halo_notifier_tests::client_for;
 use halo_notifier_tests::stopwatch::{Stopwatch, percentile};
+use halo_notifier_tests::{client_for, webhook_rig};
 use halo_sim::{NewTicket, SimConfig};
 
 const INTERVAL: Duration = Duration::from_secs(2);
@@ -59,17 +59,7 @@ async fn run(tickets: usize) {
     let store = Store::open(&dir.path().join("alerts.sqlite")).expect("store");
     let engine = Engine::new(
         store,
-        EngineSettings {
-            instance: halo.settings().instance.web(),
-            teams: vec![TeamRef::Id(1)],
-            grouping: None,
-            poll: PollSettings {
-                interval: INTERVAL,
-                reconcile_every: Duration::from_secs(3600),
-                ..PollSettings::default()
-            },
-            ..EngineSettings::default()
-        },
+        webhook_rig::engine_settings(&halo, TeamRef::Id(1), INTERVAL),
     )
     .expect("engine");
     let stopwatch = Arc::new(Stopwatch::default());

@@ -10,13 +10,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alert_engine::{Engine, EngineSettings, PollSettings, TeamRef};
+use alert_engine::{Engine, TeamRef};
 use alert_runtime::EngineHandle;
 use alert_store::Store;
-use halo_notifier_tests::client_for;
 use halo_notifier_tests::stopwatch::{Stopwatch, percentile};
+use halo_notifier_tests::{client_for, webhook_rig};
 use halo_sim::{NewTicket, SimConfig, TemplateRendering, WebhookShape};
-use webhook_receiver::{ReceiverConfig, WebhookToken};
+use webhook_receiver::ReceiverLimits;
 
 const TOKEN: &str = "bench-token-0123456789abcdef";
 
@@ -46,17 +46,7 @@ async fn run(events: usize) {
     let store = Store::open(&dir.path().join("alerts.sqlite")).expect("store");
     let engine = Engine::new(
         store,
-        EngineSettings {
-            instance: halo.settings().instance.web(),
-            teams: vec![TeamRef::Id(1)],
-            grouping: None,
-            poll: PollSettings {
-                interval: Duration::from_secs(3600),
-                reconcile_every: Duration::from_secs(3600),
-                ..PollSettings::default()
-            },
-            ..EngineSettings::default()
-        },
+        webhook_rig::engine_settings(&halo, TeamRef::Id(1), webhook_rig::WEBHOOKS_ONLY),
     )
     .expect("engine");
     let stopwatch = Arc::new(Stopwatch::default());
@@ -67,17 +57,7 @@ async fn run(events: usize) {
         Some(halo.clone()),
     );
     handle.learn_instance(&halo).await.expect("learn");
-    let receiver = webhook_receiver::bind(
-        ReceiverConfig {
-            bind: "127.0.0.1:0".parse().expect("addr"),
-            token: WebhookToken::new(TOKEN).expect("token"),
-            body_limit: webhook_receiver::DEFAULT_BODY_LIMIT,
-            limits: webhook_receiver::ReceiverLimits::default(),
-        },
-        Arc::new(handle.clone()),
-    )
-    .await
-    .expect("receiver");
+    let receiver = webhook_rig::receiver_for(&handle, TOKEN, ReceiverLimits::default()).await;
     let url = format!("http://{}/webhook/{TOKEN}", receiver.local_addr());
     let bodies: Vec<(i64, String)> = (0..events)
         .map(|i| {

@@ -8,6 +8,7 @@ pub mod fault_checks;
 pub mod panics;
 pub mod scenario;
 pub mod stopwatch;
+pub mod webhook_rig;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -13,9 +13,9 @@ use alert_engine::{
 use alert_runtime::EngineHandle;
 use alert_store::{InboundOutcome, Store};
 use chrono::{DateTime, Utc};
-use halo_notifier_tests::{PATIENCE, Recorder, client_for, wait_for};
+use halo_notifier_tests::{PATIENCE, Recorder, client_for, wait_for, webhook_rig};
 use halo_sim::{NewTicket, SimConfig};
-use webhook_receiver::{ReceiverConfig, WebhookToken};
+use webhook_receiver::ReceiverLimits;
 
 const TOKEN: &str = "test-token-0123456789abcdef";
 
@@ -120,17 +120,7 @@ async fn start_over(
         |e| matches!(e, EngineEvent::Intake { status } if status.last_poll_at.is_some()),
     )
     .await;
-    let receiver = webhook_receiver::bind(
-        ReceiverConfig {
-            bind: "127.0.0.1:0".parse().expect("addr"),
-            token: WebhookToken::new(TOKEN).expect("token"),
-            body_limit: webhook_receiver::DEFAULT_BODY_LIMIT,
-            limits: webhook_receiver::ReceiverLimits::default(),
-        },
-        Arc::new(handle.clone()),
-    )
-    .await
-    .expect("receiver binds");
+    let receiver = webhook_rig::receiver_for(&handle, TOKEN, ReceiverLimits::default()).await;
     let url = format!("http://{}/webhook/{TOKEN}", receiver.local_addr());
     Running {
         sim,

@@ -13,14 +13,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alert_engine::{Engine, EngineSettings, PollSettings, TeamRef};
+use alert_engine::{Engine, TeamRef};
 use alert_runtime::EngineHandle;
 use alert_store::{AlertFilter, InboundOutcome, Store};
-use halo_notifier_tests::{Recorder, client_for};
+use halo_notifier_tests::{Recorder, client_for, webhook_rig};
 use halo_sim::{NewTicket, SimConfig, TemplateRendering, WebhookShape};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use webhook_receiver::{ReceiverConfig, ReceiverLimits, WebhookToken};
+use webhook_receiver::ReceiverLimits;
 
 const TOKEN: &str = "abuse-token-0123456789abcdef";
 /// A bound for answers that should take milliseconds.
@@ -77,18 +77,11 @@ async fn setup(limits: ReceiverLimits) -> Setup {
     .await
     .expect("simulator starts");
     let halo = Arc::new(client_for(&sim.base_url()));
-    let settings = EngineSettings {
-        instance: halo.settings().instance.web(),
-        teams: vec![TeamRef::Name("Service Desk".into())],
-        grouping: None,
-        // Webhooks only: the poller must not find the tickets first.
-        poll: PollSettings {
-            interval: Duration::from_secs(3600),
-            reconcile_every: Duration::from_secs(3600),
-            ..PollSettings::default()
-        },
-        ..EngineSettings::default()
-    };
+    let settings = webhook_rig::engine_settings(
+        &halo,
+        TeamRef::Name("Service Desk".into()),
+        webhook_rig::WEBHOOKS_ONLY,
+    );
     // A database file, as the app runs: every refusal is a write to it.
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(&dir.path().join("alerts.sqlite3")).expect("store");
@@ -101,17 +94,7 @@ async fn setup(limits: ReceiverLimits) -> Setup {
         Some(halo.clone()),
     );
     handle.learn_instance(&halo).await.expect("learn");
-    let receiver = webhook_receiver::bind(
-        ReceiverConfig {
-            bind: "127.0.0.1:0".parse().expect("addr"),
-            token: WebhookToken::new(TOKEN).expect("token"),
-            body_limit: webhook_receiver::DEFAULT_BODY_LIMIT,
-            limits,
-        },
-        Arc::new(handle.clone()),
-    )
-    .await
-    .expect("receiver binds");
+    let receiver = webhook_rig::receiver_for(&handle, TOKEN, limits).await;
     Setup {
         sim,
         handle,

@@ -3,14 +3,13 @@
 //! Halo, notified once, and a repeat delivery changes nothing.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use alert_engine::{Engine, EngineSettings, NotificationKind, PollSettings, TeamRef};
+use alert_engine::{Engine, NotificationKind, TeamRef};
 use alert_runtime::EngineHandle;
 use alert_store::{AlertFilter, AlertState, InboundOutcome, Store};
-use halo_notifier_tests::{Recorder, client_for};
+use halo_notifier_tests::{Recorder, client_for, webhook_rig};
 use halo_sim::{NewTicket, SimConfig, TemplateRendering, WebhookAuth, WebhookShape};
-use webhook_receiver::{ReceiverConfig, WebhookToken};
+use webhook_receiver::ReceiverLimits;
 
 const TOKEN: &str = "test-token-0123456789abcdef";
 const NASTY: &str = "He said \"hi\"\n\tand left \\ ünïcødé 🚀 <b>bold</b>";
@@ -31,18 +30,11 @@ async fn setup() -> Setup {
     .await
     .expect("simulator starts");
     let halo = Arc::new(client_for(&sim.base_url()));
-    let settings = EngineSettings {
-        instance: halo.settings().instance.web(),
-        teams: vec![TeamRef::Name("Service Desk".into())],
-        grouping: None,
-        // Webhooks only: the poller must not find the tickets first.
-        poll: PollSettings {
-            interval: Duration::from_secs(3600),
-            reconcile_every: Duration::from_secs(3600),
-            ..PollSettings::default()
-        },
-        ..EngineSettings::default()
-    };
+    let settings = webhook_rig::engine_settings(
+        &halo,
+        TeamRef::Name("Service Desk".into()),
+        webhook_rig::WEBHOOKS_ONLY,
+    );
     let engine = Engine::new(Store::open_in_memory().expect("store"), settings).expect("engine");
     let recorder = Recorder::default();
     let handle = EngineHandle::new(
@@ -53,17 +45,7 @@ async fn setup() -> Setup {
     );
     // Who "me" is and the closed statuses, as the poller would learn them.
     handle.learn_instance(&halo).await.expect("learn");
-    let receiver = webhook_receiver::bind(
-        ReceiverConfig {
-            bind: "127.0.0.1:0".parse().expect("addr"),
-            token: WebhookToken::new(TOKEN).expect("token"),
-            body_limit: webhook_receiver::DEFAULT_BODY_LIMIT,
-            limits: webhook_receiver::ReceiverLimits::default(),
-        },
-        Arc::new(handle.clone()),
-    )
-    .await
-    .expect("receiver binds");
+    let receiver = webhook_rig::receiver_for(&handle, TOKEN, ReceiverLimits::default()).await;
     let url = format!("http://{}/webhook", receiver.local_addr());
     Setup {
         sim,
