@@ -2,6 +2,8 @@
 //! keeps sending a wrong token (a scanner, a rule left with an old token)
 //! gets one row a minute saying how many were refused since the last one,
 //! not a row per request, so a flood cannot fill the disk or the log file.
+//! The timer settles addresses whose minute has passed, so the count of a
+//! flood's last minute is logged even when nothing follows it.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -60,6 +62,26 @@ impl Refusals {
     }
 }
 
+impl Refusals {
+    /// Forgets the addresses whose minute has passed and returns those with
+    /// refusals still without a row, with their count.
+    pub(crate) fn settle(&self, now: DateTime<Utc>) -> Vec<(IpAddr, u64)> {
+        let mut by_address = self.by_address.lock().unwrap_or_else(|p| p.into_inner());
+        let mut unlogged = Vec::new();
+        by_address.retain(|address, logged| {
+            if now - logged.at < WINDOW {
+                return true;
+            }
+            if logged.unlogged > 0 {
+                unlogged.push((*address, logged.unlogged));
+            }
+            false
+        });
+        unlogged.sort();
+        unlogged
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +107,27 @@ mod tests {
         );
         assert_eq!(refusals.admit(scanner, at(61)), Some(900));
         assert_eq!(refusals.admit(scanner, at(62)), None);
+    }
+
+    #[test]
+    fn a_flood_that_stops_is_settled_with_its_last_count_once_its_minute_passed() {
+        let refusals = Refusals::default();
+        let scanner: IpAddr = "192.0.2.7".parse().expect("ip");
+        let once: IpAddr = "192.0.2.9".parse().expect("ip");
+        assert_eq!(refusals.admit(scanner, at(0)), Some(0));
+        assert_eq!(refusals.admit(once, at(0)), Some(0));
+        for i in 1..=40 {
+            assert_eq!(refusals.admit(scanner, at(i)), None);
+        }
+        assert!(
+            refusals.settle(at(59)).is_empty(),
+            "settled within the minute"
+        );
+        // One address with 40 unlogged, one fully logged: only the first
+        // needs a row; both are forgotten.
+        assert_eq!(refusals.settle(at(60)), [(scanner, 40)]);
+        assert!(refusals.settle(at(200)).is_empty(), "settled twice");
+        assert_eq!(refusals.admit(scanner, at(201)), Some(0));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The escalation timer (mini-redis's expiry task): fires what is due, then
 //! sleeps until the next deadline or until the schedule changes; hourly
-//! housekeeping rides along.
+//! housekeeping and settling refused webhooks ride along.
 
 use std::time::Duration;
 
@@ -65,6 +65,9 @@ pub(crate) async fn run(handle: EngineHandle) {
             }
             Err(_) => return,
         };
+        // At least every IDLE_RECHECK: a flood's last minute of refused
+        // webhooks gets its row within half a minute of that minute.
+        handle.settle_refusals().await;
         let changed = &handle.shared.schedule_changed;
         if !handle
             .wait_for_turn(next, IDLE_RECHECK, changed, &mut shutdown)

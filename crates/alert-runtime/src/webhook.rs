@@ -15,6 +15,20 @@ use webhook_receiver::{InboundWebhook, Refusal, SinkReply, WebhookSink};
 use crate::handle::EngineHandle;
 
 impl EngineHandle {
+    /// Logs the refusals of addresses whose minute passed without another
+    /// row (a flood that stopped): called by the timer on each turn.
+    pub(crate) async fn settle_refusals(&self) {
+        for (address, count) in self.shared.refusals.settle(self.now()) {
+            let why = format!(
+                "{count} more webhook requests refused from {address} (wrong or missing token) after the last entry"
+            );
+            tracing::warn!("webhook refused: {why}");
+            let _ = self
+                .log_rejected(InboundSource::Webhook("refused".to_owned()), &why, None)
+                .await;
+        }
+    }
+
     /// Applies one webhook event: a duplicate is logged and skipped before
     /// any request to Halo; otherwise the ticket is re-fetched first when
     /// the body carried only part of it and credentials exist.
@@ -98,5 +112,54 @@ impl WebhookSink for EngineHandle {
         let _ = self
             .log_rejected(InboundSource::Webhook("refused".to_owned()), &why, None)
             .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use alert_engine::Engine;
+    use halo_api::ManualClock;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_flood_that_stops_still_logs_how_many_its_last_minute_refused() {
+        let clock = ManualClock::starting_now();
+        let engine = Engine::new(
+            alert_store::Store::open_in_memory().expect("store"),
+            alert_engine::EngineSettings::default(),
+        )
+        .expect("engine");
+        let handle = EngineHandle::new(
+            engine,
+            Arc::new(clock.clone()),
+            Arc::new(alert_engine::FanOut::new()),
+            None,
+        );
+        let scanner: SocketAddr = "192.0.2.7:40000".parse().expect("addr");
+        for _ in 0..25 {
+            handle.refused(Refusal::BadToken, scanner).await;
+        }
+        handle.settle_refusals().await;
+        let reasons = |rows: Vec<alert_store::InboundRow>| -> Vec<String> {
+            rows.into_iter().map(|r| r.reason).collect()
+        };
+        let logged = reasons(handle.inbound_log(10).await.expect("log"));
+        assert_eq!(logged.len(), 1, "{logged:?}");
+
+        // The flood stopped; its minute passes with 24 refusals unlogged.
+        clock.advance(Duration::from_secs(61));
+        handle.settle_refusals().await;
+        let logged = reasons(handle.inbound_log(10).await.expect("log"));
+        assert_eq!(logged.len(), 2, "{logged:?}");
+        assert!(
+            logged
+                .iter()
+                .any(|r| r.starts_with("24 more webhook requests refused from 192.0.2.7")),
+            "{logged:?}"
+        );
     }
 }
