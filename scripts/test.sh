@@ -22,6 +22,10 @@ fi
 step "format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The fuzz targets are their own workspace (not --locked: their lock follows
+# the product's crates, see scripts/fuzz.sh).
+cargo fmt --manifest-path fuzz/Cargo.toml --all --check
+cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
 
 if [[ -d src-tauri ]]; then
   step "the Windows build: clippy for x86_64-pc-windows-gnu"
