@@ -182,7 +182,10 @@ pub fn judge(
     if let Some(died) = died {
         failures.push(format!("a background task died: {died}"));
     }
-    let panics = crate::panics::on_threads(&runtime_name(row.name));
+    // The row's runtime, and the notifier threads (named by alert-runtime,
+    // not the row: a panic on any of them fails the rows checked after it).
+    let mut panics = crate::panics::on_threads(&runtime_name(row.name));
+    panics.extend(crate::panics::on_threads(NOTIFIER_THREAD));
     if !panics.is_empty() {
         failures.push(format!("panicked: {panics:?}"));
     }
@@ -244,6 +247,9 @@ pub fn judge(
 }
 
 /// The name of the runtime a row runs on (its threads carry it).
+/// The name alert-runtime gives the thread that shows notifications.
+const NOTIFIER_THREAD: &str = "notifier";
+
 pub fn runtime_name(fault: &str) -> String {
     format!(
         "fault-{}",
