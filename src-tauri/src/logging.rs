@@ -20,7 +20,7 @@ pub fn init(logs: &Path, name: &str) {
     let filter = || {
         let level = level(std::env::var("HALO_NOTIFIER_LOG").ok().as_deref());
         // Chatty libraries stay at warnings unless tracing everything.
-        EnvFilter::new(format!("{level},tao=warn,zbus=warn,tracing=warn"))
+        EnvFilter::new(format!("{level},tao=warn,zbus=warn"))
     };
     // The appender prunes old files as it starts, which fails noisily on a
     // folder that does not exist yet.
