@@ -35,23 +35,22 @@ pub struct Tray {
     icon: TrayIcon,
     /// What it shows now, so a refresh sends only what changed: rebuilding
     /// an unchanged menu every poll costs the idle app CPU (GTK and a D-Bus
-    /// round to the tray host) for nothing.
-    shown: TrayContent,
+    /// round to the tray host) for nothing. `None` until the first status:
+    /// the starting look ("starting" in the tooltip) is no status, so the
+    /// first refresh sends everything.
+    shown: Option<TrayContent>,
 }
 
 impl Tray {
     /// Creates the tray in its starting look and routes its clicks and menu
     /// to `shell`. Call on the main thread once its event loop runs.
     pub fn create(shell: &Shell) -> Result<Tray, TrayError> {
-        let shown = TrayContent {
-            look: tray_look::look(&tray_look::TrayFacts::default()),
-            menu: MenuModel::default(),
-        };
+        let starting = tray_look::look(&tray_look::TrayFacts::default());
         let icon = TrayIconBuilder::new()
             .with_id("halo-notifier")
-            .with_icon(icon(shown.look.icon)?)
+            .with_icon(icon(starting.icon)?)
             .with_tooltip("Halo Notifier — starting")
-            .with_menu(Box::new(menu(&shown.menu)?))
+            .with_menu(Box::new(menu(&MenuModel::default())?))
             .with_menu_on_left_click(false)
             .build()?;
         let on_menu = shell.clone();
@@ -71,12 +70,12 @@ impl Tray {
                 window_hosts::show(&on_click, WindowKind::Alerts, None);
             }
         }));
-        Ok(Tray { icon, shown })
+        Ok(Tray { icon, shown: None })
     }
 
     /// Shows `next`, sending the panel only the parts that changed.
     pub fn show(&mut self, next: TrayContent) -> Result<(), TrayError> {
-        let changes = Changes::between(Some(&self.shown), &next);
+        let changes = Changes::between(self.shown.as_ref(), &next);
         if changes.icon {
             self.icon.set_icon(Some(icon(next.look.icon)?))?;
         }
@@ -86,7 +85,7 @@ impl Tray {
         if changes.menu {
             self.icon.set_menu(Some(Box::new(menu(&next.menu)?)));
         }
-        self.shown = next;
+        self.shown = Some(next);
         Ok(())
     }
 }
