@@ -92,7 +92,8 @@ fn webhook_setup_prints_the_url_body_and_runbook_events() {
 }
 
 /// `login` in a real terminal (a pseudo-terminal from util-linux's
-/// `script`): what is typed must not be echoed back.
+/// `script`): what is typed must not be echoed back, even when it follows
+/// the prompt at once, and the terminal echoes again afterwards.
 #[cfg(target_os = "linux")]
 #[test]
 fn login_at_a_terminal_does_not_echo_the_secret() {
@@ -108,7 +109,7 @@ fn login_at_a_terminal_does_not_echo_the_secret() {
         "[halo]\nurl = \"https://acme.halopsa.com\"\nclient_id = \"x\"\n",
     )
     .expect("config");
-    let command = format!("{BIN} --config {} login", config.display());
+    let command = format!("{BIN} --config {} login; stty -a", config.display());
     let mut child = isolated(Command::new("script"), home.path())
         // No session bus: storing fails after reading, which is fine here.
         .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
@@ -134,6 +135,11 @@ fn login_at_a_terminal_does_not_echo_the_secret() {
     let _ = child.wait();
     let shown = String::from_utf8_lossy(&seen);
     assert!(!shown.contains("typed-s3cret-value"), "{shown}");
+    let modes: Vec<&str> = shown.split([' ', ';', '\n', '\r']).collect();
+    assert!(
+        modes.contains(&"echo") && !modes.contains(&"-echo"),
+        "echo is not back on: {shown}"
+    );
 }
 
 #[test]
