@@ -5,6 +5,7 @@
 //! hand its `--open` over. Frames are bounded and anything unreadable is refused
 //! without a panic.
 
+use std::path::Path;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -15,6 +16,7 @@ use tokio_util::bytes::Bytes;
 use tokio_util::codec::{Framed, LengthDelimitedCodec};
 
 use crate::error::CommandError;
+use crate::ipc_endpoint::{Connected, Endpoint};
 use crate::start_option::WindowKind;
 
 /// The largest message either side accepts (an alert list with its
@@ -118,6 +120,41 @@ where
     let bytes = serde_json::to_vec(message)?;
     channel.send(Bytes::from(bytes)).await?;
     Ok(())
+}
+
+/// Why the running tray could not be reached, or did not let this side in.
+#[derive(Debug, thiserror::Error)]
+pub enum GreetError {
+    #[error("no tray to connect to ({0})")]
+    Unreachable(std::io::Error),
+    #[error("{0}")]
+    Lost(WireError),
+    #[error("the tray refused the connection")]
+    Refused,
+    #[error("the tray did not answer")]
+    Silent,
+}
+
+/// Connects to the tray whose data folder is `data_dir`, introduces this
+/// side with `hello` (made from the endpoint's token) and waits for the
+/// tray's `Welcome`.
+pub async fn greet_tray(
+    data_dir: &Path,
+    hello: impl FnOnce(String) -> HostToTray,
+) -> Result<Channel<Connected>, GreetError> {
+    let (stream, token) = Endpoint::in_data_dir(data_dir)
+        .connect()
+        .await
+        .map_err(GreetError::Unreachable)?;
+    let mut channel = channel(stream);
+    write(&mut channel, &hello(token))
+        .await
+        .map_err(GreetError::Lost)?;
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, read(&mut channel)).await {
+        Ok(Ok(TrayToHost::Welcome)) => Ok(channel),
+        Ok(Ok(_) | Err(_)) => Err(GreetError::Refused),
+        Err(_) => Err(GreetError::Silent),
+    }
 }
 
 #[cfg(test)]

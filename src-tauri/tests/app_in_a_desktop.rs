@@ -6,7 +6,6 @@
 use std::path::Path;
 
 use halo_notifier::app_dirs;
-use halo_notifier::ipc_endpoint::Endpoint;
 use halo_notifier::ipc_wire::{self, HostToTray, TrayToHost};
 use serde_json::json;
 use std::process::{Child, Command, Stdio};
@@ -143,16 +142,9 @@ impl AsWindowHost {
                 .exists()),
             "the tray never listened for a window host"
         );
-        let (stream, token) = Endpoint::in_data_dir(&data)
-            .connect()
+        let channel = ipc_wire::greet_tray(&data, |token| HostToTray::Hello { token })
             .await
-            .expect("the tray listens");
-        let mut channel = ipc_wire::channel(stream);
-        ipc_wire::write(&mut channel, &HostToTray::Hello { token })
-            .await
-            .expect("hello");
-        let welcome: TrayToHost = ipc_wire::read(&mut channel).await.expect("an answer");
-        assert_eq!(welcome, TrayToHost::Welcome);
+            .expect("the tray lets a window host in");
         AsWindowHost {
             channel,
             next_id: 1,

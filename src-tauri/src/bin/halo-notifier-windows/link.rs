@@ -14,7 +14,6 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use halo_notifier::app_dirs::AppDirs;
 use halo_notifier::error::{CommandError, CommandResult, ErrorKind};
-use halo_notifier::ipc_endpoint::Endpoint;
 use halo_notifier::ipc_wire::{self, HANDSHAKE_TIMEOUT, HostToTray, TrayToHost, WireError};
 
 use crate::windows;
@@ -152,9 +151,10 @@ pub fn forward(invoke: Invoke<Wry>) -> bool {
 
 /// Connects to the tray and serves the connection until either side ends;
 /// then the host ends too (its windows could do nothing without the tray).
-pub async fn keep_link(app: AppHandle, has_window: bool) {
+/// `dirs` are the app's folders, `None` on a system without a home.
+pub async fn keep_link(app: AppHandle, dirs: Option<AppDirs>, has_window: bool) {
     let link = app.state::<Link>();
-    let (mut channel, outbox, mut calls) = match handshake().await {
+    let (mut channel, outbox, mut calls) = match handshake(dirs).await {
         Ok(found) => found,
         Err(e) => {
             tracing::error!(error = %e, "{NOT_RUNNING}");
@@ -222,7 +222,9 @@ pub async fn keep_link(app: AppHandle, has_window: bool) {
 type TrayChannel = ipc_wire::Channel<halo_notifier::ipc_endpoint::Connected>;
 
 /// Finds the tray, presents the token and waits to be let in.
-async fn handshake() -> Result<
+async fn handshake(
+    dirs: Option<AppDirs>,
+) -> Result<
     (
         TrayChannel,
         mpsc::Sender<HostToTray>,
@@ -230,20 +232,10 @@ async fn handshake() -> Result<
     ),
     String,
 > {
-    let dirs = AppDirs::find().ok_or("this system has no home folder for the app's data")?;
-    let (stream, token) = Endpoint::in_data_dir(&dirs.data)
-        .connect()
-        .await
-        .map_err(|e| format!("no tray to connect to ({e})"))?;
-    let mut channel = ipc_wire::channel(stream);
-    ipc_wire::write(&mut channel, &HostToTray::Hello { token })
+    let dirs = dirs.ok_or("this system has no home folder for the app's data")?;
+    let channel = ipc_wire::greet_tray(&dirs.data, |token| HostToTray::Hello { token })
         .await
         .map_err(|e| e.to_string())?;
-    match tokio::time::timeout(HANDSHAKE_TIMEOUT, ipc_wire::read(&mut channel)).await {
-        Ok(Ok(TrayToHost::Welcome)) => {}
-        Ok(Ok(_)) | Ok(Err(_)) => return Err("the tray refused the connection".into()),
-        Err(_) => return Err("the tray did not answer".into()),
-    }
     let (outbox, calls) = mpsc::channel(64);
     Ok((channel, outbox, calls))
 }

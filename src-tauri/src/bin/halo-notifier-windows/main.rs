@@ -21,7 +21,8 @@ fn main() {
         Ok(open) => open,
         Err(e) => fail(2, &e.to_string()),
     };
-    if let Some(dirs) = AppDirs::find() {
+    let dirs = AppDirs::find();
+    if let Some(dirs) = &dirs {
         logging::init(&dirs.logs, "window-host");
     }
     match async_runtime::install() {
@@ -43,7 +44,7 @@ fn main() {
                 )?;
             }
             let handle = app.handle().clone();
-            tauri::async_runtime::spawn(link::keep_link(handle, open.is_some()));
+            tauri::async_runtime::spawn(link::keep_link(handle, dirs, open.is_some()));
             Ok(())
         })
         .build(tauri::generate_context!());

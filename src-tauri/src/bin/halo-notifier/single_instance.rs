@@ -8,8 +8,7 @@ use std::io::{Read, Seek, Write};
 
 use halo_notifier::app_dirs::AppDirs;
 
-use crate::ipc_endpoint::Endpoint;
-use crate::ipc_wire::{self, HANDSHAKE_TIMEOUT, HostToTray, TrayToHost};
+use crate::ipc_wire::{self, HostToTray};
 use crate::start_option::WindowKind;
 
 const LOCK_FILE: &str = "tray.lock";
@@ -60,20 +59,10 @@ pub async fn hand_over(
             "Halo Notifier is already running{which} but does not answer ({why}): end it, then start Halo Notifier again"
         )
     };
-    let (stream, token) = Endpoint::in_data_dir(&dirs.data)
-        .connect()
+    ipc_wire::greet_tray(&dirs.data, |token| HostToTray::Launched { token, open })
         .await
-        .map_err(|e| not_answering(e.to_string()))?;
-    let mut channel = ipc_wire::channel(stream);
-    ipc_wire::write(&mut channel, &HostToTray::Launched { token, open })
-        .await
-        .map_err(|e| not_answering(e.to_string()))?;
-    match tokio::time::timeout(HANDSHAKE_TIMEOUT, ipc_wire::read(&mut channel)).await {
-        Ok(Ok(TrayToHost::Welcome)) => Ok(()),
-        Ok(Ok(_)) => Err(not_answering("an unexpected answer".into())),
-        Ok(Err(e)) => Err(not_answering(e.to_string())),
-        Err(_) => Err(not_answering("no answer in time".into())),
-    }
+        .map(drop)
+        .map_err(|e| not_answering(e.to_string()))
 }
 
 #[cfg(test)]
