@@ -52,10 +52,10 @@ pub enum HostToTray {
         command: String,
         args: Value,
     },
-    /// The host's last window closed, after it had received `shows` window
-    /// requests on this connection. The tray answers `Quit` only if it sent
-    /// no more than that, so a request already on its way is never lost to
-    /// a host that is ending.
+    /// The host has no window left, after it had handled (made the window
+    /// of) `shows` window requests on this connection. The tray answers
+    /// `Quit` only if it sent no more than that, so a request already on
+    /// its way is never lost to a host that is ending.
     Idle { shows: u64 },
 }
 

@@ -3,6 +3,7 @@
 //! the tray's events and window requests come back.
 
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -10,11 +11,13 @@ use std::time::Duration;
 use serde_json::Value;
 use tauri::ipc::{Invoke, InvokeBody, InvokeError};
 use tauri::{AppHandle, Emitter, Manager, Wry};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use halo_notifier::app_dirs::AppDirs;
 use halo_notifier::error::{CommandError, CommandResult, ErrorKind};
-use halo_notifier::ipc_wire::{self, HANDSHAKE_TIMEOUT, HostToTray, TrayToHost, WireError};
+use halo_notifier::ipc_wire::{
+    self, HANDSHAKE_TIMEOUT, HostToTray, ShowWindow, TrayToHost, WireError,
+};
 
 use crate::windows;
 
@@ -32,8 +35,8 @@ pub struct Link {
     next_id: AtomicU64,
     /// The tray asked for a window (a host it started waits for that).
     asked: AtomicBool,
-    /// Window requests received from the tray on this connection.
-    shows: AtomicU64,
+    /// The last window closed: the link looks whether any is left.
+    closed: Notify,
 }
 
 #[derive(Clone)]
@@ -50,7 +53,7 @@ impl Default for Link {
             waiting: Mutex::default(),
             next_id: AtomicU64::new(1),
             asked: AtomicBool::new(false),
-            shows: AtomicU64::new(0),
+            closed: Notify::new(),
         }
     }
 }
@@ -106,14 +109,15 @@ impl Link {
         }
     }
 
-    /// Tells the tray the last window closed; false when there is no tray
-    /// to tell (then the host just ends).
-    pub fn report_idle(&self) -> bool {
-        let LinkState::Up(outbox) = &*self.state.borrow() else {
+    /// The last window closed (called on the main thread): the link asks
+    /// the tray whether the host may end. False when there is no tray to
+    /// ask (then the host just ends).
+    pub fn last_window_closed(&self) -> bool {
+        if !matches!(&*self.state.borrow(), LinkState::Up(_)) {
             return false;
-        };
-        let shows = self.shows.load(Ordering::SeqCst);
-        outbox.try_send(HostToTray::Idle { shows }).is_ok()
+        }
+        self.closed.notify_one();
+        true
     }
 
     /// The tray is gone: pending and later calls fail with `why`.
@@ -180,6 +184,9 @@ pub async fn keep_link(app: AppHandle, dirs: Option<AppDirs>, has_window: bool) 
             }
         });
     }
+    // Window requests handled on this connection (the tray lets the host
+    // end only once it has handled every request sent to it).
+    let mut shows: u64 = 0;
     loop {
         tokio::select! {
             incoming = ipc_wire::read::<_, TrayToHost>(&mut channel) => match incoming {
@@ -191,13 +198,12 @@ pub async fn keep_link(app: AppHandle, dirs: Option<AppDirs>, has_window: bool) 
                 }
                 Ok(TrayToHost::Show(request)) => {
                     link.asked.store(true, Ordering::Relaxed);
-                    link.shows.fetch_add(1, Ordering::SeqCst);
-                    if let Err(e) = windows::show(&app, request) {
-                        tracing::warn!(error = %e, "could not open the window");
-                        // No window will close to end this host.
-                        if app.webview_windows().is_empty() {
-                            link.report_idle();
-                        }
+                    show_window(&app, request);
+                    shows += 1;
+                    // It could not open, or closed at once: no window may
+                    // be left to close and end this host.
+                    if idle_if_windowless(&app, &mut channel, shows).await.is_err() {
+                        break;
                     }
                 }
                 Ok(TrayToHost::Quit) => break,
@@ -207,6 +213,14 @@ pub async fn keep_link(app: AppHandle, dirs: Option<AppDirs>, has_window: bool) 
                 }
                 Err(_) => break,
             },
+            // Looked into here, between window requests: a request whose
+            // window is being made is never left out of the count while
+            // its window is not yet open.
+            () = link.closed.notified() => {
+                if idle_if_windowless(&app, &mut channel, shows).await.is_err() {
+                    break;
+                }
+            }
             Some(call) = calls.recv() => {
                 if ipc_wire::write(&mut channel, &call).await.is_err() {
                     break;
@@ -217,6 +231,40 @@ pub async fn keep_link(app: AppHandle, dirs: Option<AppDirs>, has_window: bool) 
     link.down(NOT_RUNNING);
     tracing::info!("the tray is gone: closing the windows");
     app.exit(0);
+}
+
+/// Shows the window the tray asked for. Tauri panics when a window is
+/// closed before the call making it has returned (`webviews().first()
+/// .unwrap()` in `WindowBuilder::with_webview`: the window is on screen
+/// while its webview loads); that must not take down the link, and with it
+/// every later window.
+fn show_window(app: &AppHandle, request: ShowWindow) {
+    match std::panic::catch_unwind(AssertUnwindSafe(|| windows::show(app, request))) {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "could not open the window"),
+        Err(_) => tracing::warn!(?request, "the window closed while it was being made"),
+    }
+}
+
+/// Tells the tray when no window is left, after `shows` window requests:
+/// it lets the host end unless it has sent more.
+async fn idle_if_windowless(
+    app: &AppHandle,
+    channel: &mut TrayChannel,
+    shows: u64,
+) -> Result<(), WireError> {
+    if any_window_open(app) {
+        return Ok(());
+    }
+    ipc_wire::write(channel, &HostToTray::Idle { shows }).await
+}
+
+/// Whether a window is still up. A window closed while it was being made
+/// can stay in Tauri's list though it is gone; asking it something tells.
+fn any_window_open(app: &AppHandle) -> bool {
+    app.webview_windows()
+        .values()
+        .any(|window| window.is_visible().is_ok())
 }
 
 type TrayChannel = ipc_wire::Channel<halo_notifier::ipc_endpoint::Connected>;

@@ -44,7 +44,16 @@ fn main() {
                 )?;
             }
             let handle = app.handle().clone();
-            tauri::async_runtime::spawn(link::keep_link(handle, dirs, open.is_some()));
+            let link =
+                tauri::async_runtime::spawn(link::keep_link(handle.clone(), dirs, open.is_some()));
+            // A host whose link died (a panic) could never be asked for a
+            // window again, nor told to end, while the tray waits for it.
+            tauri::async_runtime::spawn(async move {
+                if link.await.is_err() {
+                    tracing::error!("the link to the tray failed: the window host ends");
+                    handle.exit(1);
+                }
+            });
             Ok(())
         })
         .build(tauri::generate_context!());
@@ -59,7 +68,7 @@ fn main() {
         if let RunEvent::ExitRequested {
             code: None, api, ..
         } = event
-            && app.state::<Link>().report_idle()
+            && app.state::<Link>().last_window_closed()
         {
             api.prevent_exit();
         }
